@@ -1,0 +1,115 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+
+namespace FreshServe.Processes.Unix;
+
+/// <summary>The few libc calls .NET's Process class does not offer: process groups, signals to groups, waitpid.</summary>
+[UnsupportedOSPlatform("windows")]
+internal static unsafe partial class Libc
+{
+    private const string Lib = "libc";
+
+    static Libc()
+    {
+        // "libc" alone does not load on glibc (libc.so is a linker script); name the real file there.
+        NativeLibrary.SetDllImportResolver(typeof(Libc).Assembly, (name, assembly, path) =>
+            name == Lib && OperatingSystem.IsLinux() && NativeLibrary.TryLoad("libc.so.6", out var handle)
+                ? handle
+                : IntPtr.Zero);
+    }
+
+    public const int ESRCH = 3;
+    public const int EINTR = 4;
+
+    public static readonly bool IsMac = OperatingSystem.IsMacOS() || OperatingSystem.IsMacCatalyst() || OperatingSystem.IsFreeBSD();
+
+    public const short SpawnSetPgroup = 0x02;
+    public const short SpawnSetSigDef = 0x04;
+    public const short SpawnSetSigMask = 0x08;
+    public static int O_RDONLY => 0;
+
+    public static int SIGHUP => 1;
+    public static int SIGINT => 2;
+    public static int SIGQUIT => 3;
+    public static int SIGKILL => 9;
+    public static int SIGTERM => 15;
+    public static int SIGUSR1 => IsMac ? 30 : 10;
+    public static int SIGUSR2 => IsMac ? 31 : 12;
+    public static int SIGSTOP => IsMac ? 17 : 19;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int kill(int pid, int sig);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int waitpid(int pid, out int status, int options);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int getpgid(int pid);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int getpid();
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial uint getuid();
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawnattr_init(void* attr);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawnattr_destroy(void* attr);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawnattr_setflags(void* attr, short flags);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawnattr_setpgroup(void* attr, int pgroup);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawnattr_setsigdefault(void* attr, void* sigset);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawnattr_setsigmask(void* attr, void* sigset);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_init(void* actions);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_destroy(void* actions);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int posix_spawn_file_actions_addopen(void* actions, int fd, string path, int oflag, int mode);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int posix_spawn_file_actions_addchdir_np(void* actions, string path);
+
+    [LibraryImport(Lib)]
+    public static partial int sigemptyset(void* set);
+
+    [LibraryImport(Lib)]
+    public static partial int sigfillset(void* set);
+
+    [LibraryImport(Lib)]
+    public static partial int sigdelset(void* set, int signo);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int posix_spawn(out int pid, string path, void* fileActions, void* attr, byte** argv, byte** envp);
+
+    public static int SignalNumber(Cli.StopSignal signal) => signal switch
+    {
+        Cli.StopSignal.Term => SIGTERM,
+        Cli.StopSignal.Int => SIGINT,
+        Cli.StopSignal.Hup => SIGHUP,
+        Cli.StopSignal.Quit => SIGQUIT,
+        Cli.StopSignal.Usr1 => SIGUSR1,
+        Cli.StopSignal.Usr2 => SIGUSR2,
+        Cli.StopSignal.Kill => SIGKILL,
+        _ => SIGTERM,
+    };
+
+    /// <summary>Decodes a waitpid status: the exit code, or 128 + the signal that ended the process.</summary>
+    public static int DecodeWaitStatus(int status)
+    {
+        var termSignal = status & 0x7f;
+        return termSignal == 0 ? (status >> 8) & 0xff : 128 + termSignal;
+    }
+}

@@ -1,0 +1,58 @@
+using FreshServe.Tests.Infrastructure;
+
+namespace FreshServe.Tests.Cli;
+
+/// <summary>Bad input: one clear line, a non-zero exit code, nothing left running. Run against the real tool.</summary>
+public sealed class CommandLineTests
+{
+    [Theory]
+    [InlineData(new[] { "wach" }, 2, "Did you mean 'watch'")]
+    [InlineData(new[] { "watch", "--pot", "3", "--", "x" }, 2, "Did you mean '--port'")]
+    [InlineData(new[] { "watch", "-p", "70000", "--", "x" }, 2, "--port must be between 1 and 65535")]
+    [InlineData(new[] { "watch", "--stop-timeout", "soon", "--", "x" }, 2, "not a duration")]
+    [InlineData(new[] { "watch", "--stop-signal", "SIGFOO", "--", "x" }, 2, "not a signal")]
+    [InlineData(new[] { "watch", "-w", "no-such-folder", "--", "x" }, 2, "does not exist")]
+    [InlineData(new[] { "watch" }, 2, "no server command given")]
+    [InlineData(new[] { "watch", "-e", "NOEQUALS", "--", "x" }, 2, "is not KEY=VALUE")]
+    [InlineData(new[] { "watch", "--", "no-such-command-xyz" }, 127, "not found on PATH")]
+    public async Task Bad_input_gives_one_line_and_a_nonzero_exit(string[] args, int expectedCode, string expectedText)
+    {
+        using var folder = new TempFolder();
+        var (code, output) = await FreshServeProcess.RunAsync(folder.Path, args);
+
+        Assert.Equal(expectedCode, code);
+        var errorLines = output.Split('\n').Where(l => l.StartsWith("freshserve: ", StringComparison.Ordinal)).ToList();
+        Assert.Single(errorLines);
+        Assert.Contains(expectedText, errorLines[0]);
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    [Fact]
+    public async Task Help_explains_the_watch_command_without_a_pager()
+    {
+        using var folder = new TempFolder();
+        var (code, output) = await FreshServeProcess.RunAsync(folder.Path, "watch", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("--stop-timeout", output);
+        Assert.Contains("Everything after -- is the server command", output);
+    }
+
+    [Fact]
+    public async Task Version_prints_the_version()
+    {
+        using var folder = new TempFolder();
+        var (code, output) = await FreshServeProcess.RunAsync(folder.Path, "--version");
+        Assert.Equal(0, code);
+        Assert.Matches(@"\d+\.\d+\.\d+", output);
+    }
+
+    [Fact]
+    public async Task The_server_command_after_the_separator_is_passed_verbatim()
+    {
+        using var folder = new TempFolder();
+        await using var fs = FreshServeProcess.Start(folder.Path,
+            ["watch", "--", "sh", "-c", "echo \"args: $0 $1\"; exit 0", "--port", "--verbose"]);
+        await fs.WaitForLineAsync("args: --port --verbose");
+        await fs.WaitForLineAsync("exited with code 0");
+    }
+}

@@ -1,0 +1,73 @@
+using FreshServe.Cli;
+
+namespace FreshServe.Tests.Cli;
+
+public sealed class ParsingTests
+{
+    [Theory]
+    [InlineData("500ms", 500)]
+    [InlineData("5s", 5000)]
+    [InlineData("1.5s", 1500)]
+    [InlineData("2m", 120_000)]
+    [InlineData("250", 250)]
+    public void Durations_parse(string text, int expectedMs)
+    {
+        Assert.True(Duration.TryParse(text, out var value));
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), value);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("soon")]
+    [InlineData("-5s")]
+    [InlineData("5h")]
+    public void Bad_durations_are_rejected(string text) => Assert.False(Duration.TryParse(text, out _));
+
+    [Theory]
+    [InlineData(new[] { "web_app:app", "--port", "8001" }, 8001)]
+    [InlineData(new[] { "web_app:app", "--port=8002" }, 8002)]
+    [InlineData(new[] { "run", "-p", "8003" }, 8003)]
+    [InlineData(new[] { "run", "--urls", "http://localhost:8004" }, 8004)]
+    [InlineData(new[] { "run", "--urls=http://*:8005;https://*:8443" }, 8005)]
+    public void Port_is_detected_from_the_command(string[] args, int expected)
+    {
+        var detection = PortDetector.Detect(args, new Dictionary<string, string>());
+        Assert.NotNull(detection);
+        Assert.Equal(expected, detection.Port);
+    }
+
+    [Fact]
+    public void Port_is_detected_from_env()
+    {
+        var detection = PortDetector.Detect(["server.js"], new Dictionary<string, string> { ["PORT"] = "3000" });
+        Assert.Equal(3000, detection?.Port);
+    }
+
+    [Theory]
+    [InlineData("server.js")]
+    [InlineData("--port notaport")]
+    [InlineData("--port 99999")]
+    [InlineData("--port")]
+    public void No_port_when_none_is_given(string command) =>
+        Assert.Null(PortDetector.Detect(command.Split(' '), new Dictionary<string, string>()));
+
+    [Theory]
+    [InlineData("SIGTERM", "Term")]
+    [InlineData("term", "Term")]
+    [InlineData("SIGINT", "Int")]
+    [InlineData("9", "Kill")]
+    [InlineData("SIGHUP", "Hup")]
+    public void Signals_parse(string text, string expected) =>
+        Assert.Equal(Enum.Parse<StopSignal>(expected), StopSignals.Parse(text));
+
+    [Theory]
+    [InlineData("--pot", "--port")]
+    [InlineData("--wacth", "--watch")]
+    [InlineData("--debonce", "--debounce")]
+    public void Suggestions_find_the_closest_option(string typed, string expected) =>
+        Assert.Equal(expected, Suggestions.Closest(typed, ["--port", "--watch", "--debounce", "--env", "--verbose"]));
+
+    [Fact]
+    public void No_suggestion_for_something_unrelated() =>
+        Assert.Null(Suggestions.Closest("--xyzzy", ["--port", "--watch"]));
+}
