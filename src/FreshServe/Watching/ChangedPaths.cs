@@ -5,8 +5,15 @@ public static class ChangedPaths
 {
     public const int MaxListed = 3;
 
+    /// <summary>
+    /// Relative paths, those that still exist first: an atomic save's temp file (sed's "sedXXXXXX") is gone by now,
+    /// and the file it replaced is what the user saved.
+    /// </summary>
     public static IReadOnlyList<string> Relative(IReadOnlyList<string> fullPaths, IReadOnlyList<string> roots) =>
-        fullPaths.Select(path => path == ChangeSink.Unknown ? path : ToRelative(path, roots)).ToArray();
+        fullPaths
+            .OrderBy(path => path == ChangeSink.Unknown || Path.Exists(path) ? 0 : 1)
+            .Select(path => path == ChangeSink.Unknown ? path : ToRelative(path, roots))
+            .ToArray();
 
     public static string Describe(IReadOnlyList<string> paths)
     {
