@@ -140,30 +140,29 @@ public sealed class EventFileWatcher : IFileWatcher
     private void Report(string fullPath, bool created)
     {
         var isDirectory = Directory.Exists(fullPath);
-        if (isDirectory && created && !_filter.SkipsFolder(fullPath) && IsUnderFlatWatcher(fullPath))
+        if (isDirectory && created && !_filter.SkipsFolder(fullPath))
         {
-            // A folder created beside flat watchers needs its own; files written into it before that are found by a scan.
             try
             {
-                var plan = new List<(string Folder, bool Recursive)>();
-                PlanFolder(fullPath, plan);
-                foreach (var (folder, recursive) in plan)
+                if (IsUnderFlatWatcher(fullPath))
                 {
-                    Add(folder, recursive);
+                    // A folder created beside flat watchers needs watchers of its own.
+                    var plan = new List<(string Folder, bool Recursive)>();
+                    PlanFolder(fullPath, plan);
+                    foreach (var (folder, recursive) in plan)
+                    {
+                        Add(folder, recursive);
+                    }
                 }
+
+                // Files written into a new folder before its watch was set (mkdir -p a/b && echo > a/b/c) make no
+                // event: find them. A recursive watcher has set the watch by the time it reports the folder.
+                ReportFilesIn(fullPath);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 OnError(e);
                 return;
-            }
-
-            foreach (var file in Directory.EnumerateFiles(fullPath, "*", SearchOption.AllDirectories))
-            {
-                if (!IsUnderSkippedFolder(file) && _filter.Matters(file, isDirectory: false))
-                {
-                    Changed?.Invoke(file);
-                }
             }
         }
 
@@ -194,23 +193,31 @@ public sealed class EventFileWatcher : IFileWatcher
         }
     }
 
+    private void ReportFilesIn(string folder)
+    {
+        var pending = new Stack<string>([folder]);
+        while (pending.Count > 0)
+        {
+            var current = pending.Pop();
+            foreach (var file in Directory.EnumerateFiles(current))
+            {
+                if (_filter.Matters(file, isDirectory: false))
+                {
+                    Changed?.Invoke(file);
+                }
+            }
+
+            foreach (var child in KeptSubfolders(current))
+            {
+                pending.Push(child);
+            }
+        }
+    }
+
     private bool IsUnderFlatWatcher(string fullPath)
     {
         var parent = Path.GetDirectoryName(fullPath);
         return parent is not null && _watchers.TryGetValue(parent, out var watcher) && !watcher.IncludeSubdirectories;
-    }
-
-    private bool IsUnderSkippedFolder(string file)
-    {
-        for (var dir = Path.GetDirectoryName(file); dir is not null && !_roots.Contains(dir); dir = Path.GetDirectoryName(dir))
-        {
-            if (_filter.SkipsFolder(dir))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private void OnError(Exception error)
