@@ -119,8 +119,9 @@ public sealed class EventFileWatcher : IFileWatcher
             watcher.Deleted += (_, e) => Deleted(e.FullPath);
             watcher.Renamed += (_, e) =>
             {
-                Deleted(e.OldFullPath);
+                // The new name first: after an atomic save it is the file the user saved, the old one a temp file.
                 Report(e.FullPath, created: true);
+                Deleted(e.OldFullPath);
             };
             watcher.Error += (_, e) => OnError(e.GetException());
             try
@@ -140,6 +141,13 @@ public sealed class EventFileWatcher : IFileWatcher
     private void Report(string fullPath, bool created)
     {
         var isDirectory = Directory.Exists(fullPath);
+        if (!isDirectory && !File.Exists(fullPath))
+        {
+            // Gone already (an editor's temp file, renamed over the real one): the rename or delete that took it
+            // away is reported by its own event.
+            return;
+        }
+
         if (isDirectory && created && !_filter.SkipsFolder(fullPath))
         {
             try
@@ -219,6 +227,16 @@ public sealed class EventFileWatcher : IFileWatcher
         var parent = Path.GetDirectoryName(fullPath);
         return parent is not null && _watchers.TryGetValue(parent, out var watcher) && !watcher.IncludeSubdirectories;
     }
+
+    /// <summary>Says what went wrong in words a user can act on (the runtime's own messages are resource keys here).</summary>
+    public static string Describe(Exception error) => error.Message switch
+    {
+        var m when m.Contains("INotifyInstance", StringComparison.OrdinalIgnoreCase) || m.Contains("inotify instances", StringComparison.OrdinalIgnoreCase) =>
+            "the inotify instance limit is used up (raise fs.inotify.max_user_instances)",
+        var m when m.Contains("INotifyWatches", StringComparison.OrdinalIgnoreCase) || m.Contains("inotify watches", StringComparison.OrdinalIgnoreCase) =>
+            "the inotify watch limit is used up (raise fs.inotify.max_user_watches)",
+        var m => $"{error.GetType().Name}: {m}",
+    };
 
     private void OnError(Exception error)
     {

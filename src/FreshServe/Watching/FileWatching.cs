@@ -105,7 +105,7 @@ public sealed class FileWatching : IFileWatcher
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
         {
             events.Dispose();
-            UsePolling($"file events could not start: {e.Message}", lostEvents: false);
+            UsePolling($"file events could not start: {EventFileWatcher.Describe(e)}", lostEvents: false);
         }
     }
 
@@ -115,7 +115,7 @@ public sealed class FileWatching : IFileWatcher
         {
             if (!_disposed && !IsPolling)
             {
-                UsePolling($"the file event watcher failed: {error.Message}", lostEvents: true);
+                UsePolling($"the file event watcher failed: {EventFileWatcher.Describe(error)}", lostEvents: true);
             }
         }
     }
