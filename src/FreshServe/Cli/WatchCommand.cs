@@ -55,6 +55,25 @@ public sealed class WatchCommand
     [Option("-q|--quiet", "Log only warnings and errors.", CommandOptionType.NoValue)]
     public bool Quiet { get; set; }
 
+    [Option("-i|--include <GLOB>", "Watch only files matching this glob (repeatable; *.py means anywhere). Default: every file.", CommandOptionType.MultipleValue)]
+    public string[] Include { get; set; } = [];
+
+    [Option("-x|--exclude <GLOB>", "Do not watch files matching this glob (repeatable).", CommandOptionType.MultipleValue)]
+    public string[] Exclude { get; set; } = [];
+
+    [Option("--no-default-ignore", "Also watch .git, node_modules, bin, obj, __pycache__, editor swap files and the like.", CommandOptionType.NoValue)]
+    public bool NoDefaultIgnore { get; set; }
+
+    [Option("--no-gitignore", "Also watch the files the project's .gitignore files ignore.", CommandOptionType.NoValue)]
+    public bool NoGitIgnore { get; set; }
+
+    [Option("--poll", "Poll for changes instead of using file events (also FRESHSERVE_POLL=1).", CommandOptionType.NoValue)]
+    public bool Poll { get; set; }
+
+    [Option("--poll-interval <MS>", "Time between two polls, in ms. Default: 500.", CommandOptionType.SingleValue)]
+    [Range(10, 60_000, ErrorMessage = "--poll-interval must be between 10 and 60000 ms")]
+    public int? PollIntervalMs { get; set; }
+
     /// <summary>Everything after <c>--</c>: the server command, verbatim.</summary>
     public string[] RemainingArguments { get; set; } = [];
 
@@ -98,7 +117,7 @@ public sealed class WatchCommand
         LogPort(log, settings);
 
         var debouncer = supervisor.Changes;
-        using var watcher = new EventFileWatcher(settings.WatchRoots, new PathFilter());
+        using var watcher = new FileWatching(settings.WatchRoots, settings.Watching, log);
         watcher.Changed += debouncer.Post;
         watcher.Start();
         return await supervisor.RunAsync(shutdown.Token, force.Token).ConfigureAwait(false);
@@ -164,6 +183,28 @@ public sealed class WatchCommand
                 StopSignal is null ? Cli.StopSignal.Term : StopSignals.Parse(StopSignal),
                 StopTimeout is null ? TimeSpan.FromSeconds(5) : Duration.Parse("--stop-timeout", StopTimeout)),
             PortTimeout = PortTimeout is null ? TimeSpan.FromSeconds(10) : Duration.Parse("--port-timeout", PortTimeout),
+            Watching = ToWatchOptions(),
+        };
+    }
+
+    private WatchOptions ToWatchOptions()
+    {
+        foreach (var glob in Include.Concat(Exclude))
+        {
+            if (string.IsNullOrWhiteSpace(glob))
+            {
+                throw new UsageException("--include/--exclude: a glob cannot be empty");
+            }
+        }
+
+        return new WatchOptions
+        {
+            Include = Include,
+            Exclude = Exclude,
+            DefaultIgnores = !NoDefaultIgnore,
+            GitIgnore = !NoGitIgnore,
+            ForcePollReason = Poll ? "--poll" : System.Environment.GetEnvironmentVariable("FRESHSERVE_POLL") == "1" ? "FRESHSERVE_POLL=1" : null,
+            PollInterval = PollIntervalMs is { } ms ? TimeSpan.FromMilliseconds(ms) : WatchOptions.DefaultPollInterval,
         };
     }
 

@@ -46,4 +46,13 @@ public static partial class Log
 
     [LoggerMessage(14, LogLevel.Debug, "  worker tree stopped by {Signal} did not exit within {Timeout}; sent SIGKILL", EventName = nameof(ForcedKill))]
     public static partial void ForcedKill(this ILogger logger, string signal, string timeout);
+
+    [LoggerMessage(30, LogLevel.Warning, "! polling every {IntervalMs} ms instead of file events: {Reason}", EventName = nameof(PollingInstead))]
+    public static partial void PollingInstead(this ILogger logger, string reason, long intervalMs);
+
+    [LoggerMessage(31, LogLevel.Warning, "! watch folder {Root} is gone; waiting for it to come back", EventName = nameof(WatchRootGone))]
+    public static partial void WatchRootGone(this ILogger logger, string root);
+
+    [LoggerMessage(32, LogLevel.Information, "▶ watch folder {Root} is back", EventName = nameof(WatchRootBack))]
+    public static partial void WatchRootBack(this ILogger logger, string root);
 }

@@ -81,9 +81,10 @@ public sealed class Supervisor
 
                 // A change: stop now, while the burst may still be going on; start once it is quiet.
                 var quiet = _changes.WaitForQuietAsync(shutdown);
-                _log.Restarting(ChangedPaths.Describe(ChangedPaths.Relative(_changes.Pending, _settings.WatchRoots)));
                 await generationDone.CancelAsync().ConfigureAwait(false);
-                await StopTreeAsync(worker, generation, force).ConfigureAwait(false);
+                var stopping = StopTreeAsync(worker, generation, force);
+                _log.Restarting(await ChangedPaths.DescribeBurstAsync(_changes, quiet, _settings.WatchRoots).ConfigureAwait(false));
+                await stopping.ConfigureAwait(false);
                 await EnsurePortFreeAsync(shutdown).ConfigureAwait(false);
                 changed = ChangedPaths.Relative(await quiet.ConfigureAwait(false), _settings.WatchRoots);
             }

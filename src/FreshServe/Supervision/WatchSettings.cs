@@ -16,4 +16,5 @@ public sealed record WatchSettings
     public TimeSpan PortTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public bool DetachStdin { get; init; }
+    public Watching.WatchOptions Watching { get; init; } = new();
 }

@@ -5,8 +5,34 @@ public static class ChangedPaths
 {
     public const int MaxListed = 3;
 
+    /// <summary>
+    /// Relative paths, those that still exist first: an atomic save's temp file (sed's "sedXXXXXX") is gone by now,
+    /// and the file it replaced is what the user saved.
+    /// </summary>
     public static IReadOnlyList<string> Relative(IReadOnlyList<string> fullPaths, IReadOnlyList<string> roots) =>
-        fullPaths.Select(path => path == ChangeSink.Unknown ? path : ToRelative(path, roots)).ToArray();
+        fullPaths
+            .OrderBy(path => path == ChangeSink.Unknown || Path.Exists(path) ? 0 : 1)
+            .Select(path => path == ChangeSink.Unknown ? path : ToRelative(path, roots))
+            .ToArray();
+
+    /// <summary>How long the restart line may wait for a burst to name a file that exists.</summary>
+    public static readonly TimeSpan SettleTime = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// Describes the burst for the restart line, while the old worker is already being stopped: it lets the burst
+    /// settle for up to <see cref="SettleTime"/> (or until quiet), then names the paths that still exist, so an atomic
+    /// save is named after the saved file, not after its temp file (sed -i's "sedXXXXXX"). The stop is not delayed.
+    /// </summary>
+    public static async Task<string> DescribeBurstAsync(ChangeDebouncer changes, Task<IReadOnlyList<string>> quiet, IReadOnlyList<string> roots)
+    {
+        static bool Exists(string path) => path == ChangeSink.Unknown || Path.Exists(path);
+
+        await Task.WhenAny(quiet, Task.Delay(SettleTime)).ConfigureAwait(false);
+
+        var paths = quiet.IsCompletedSuccessfully ? quiet.Result : changes.Pending;
+        var existing = paths.Where(Exists).ToArray();
+        return Describe(Relative(existing.Length > 0 ? existing : paths, roots));
+    }
 
     public static string Describe(IReadOnlyList<string> paths)
     {

@@ -1,6 +1,11 @@
+using Microsoft.Extensions.FileSystemGlobbing;
+
 namespace FreshServe.Watching;
 
-/// <summary>Decides which changed paths matter: default ignores (VCS folders, dependencies, caches, editor temp files).</summary>
+/// <summary>
+/// Decides which paths matter: default ignores (VCS folders, dependencies, caches, editor temp files), .gitignore,
+/// then --include/--exclude globs. Folders it ignores are never scanned nor watched.
+/// </summary>
 public sealed class PathFilter
 {
     public static readonly IReadOnlySet<string> DefaultIgnoredFolders = new HashSet<string>(StringComparer.Ordinal)
@@ -9,9 +14,42 @@ public sealed class PathFilter
         ".pytest_cache", ".mypy_cache", ".idea", ".vs",
     };
 
+    private readonly IReadOnlyList<string> _roots;
     private readonly bool _useDefaultIgnores;
+    private readonly Dictionary<string, GitIgnore> _gitIgnores = new(StringComparer.Ordinal);
+    private readonly Matcher _globs;
 
-    public PathFilter(bool useDefaultIgnores = true) => _useDefaultIgnores = useDefaultIgnores;
+    public PathFilter(bool useDefaultIgnores = true)
+        : this([], new WatchOptions { DefaultIgnores = useDefaultIgnores, GitIgnore = false })
+    {
+    }
+
+    public PathFilter(IReadOnlyList<string> roots, WatchOptions options)
+    {
+        _roots = roots.Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r))).ToArray();
+        _useDefaultIgnores = options.DefaultIgnores;
+        HasIncludes = options.Include.Count > 0;
+        if (options.GitIgnore)
+        {
+            foreach (var root in _roots)
+            {
+                _gitIgnores[root] = GitIgnore.ForFolder(root);
+            }
+        }
+
+        _globs = new Matcher(StringComparison.Ordinal);
+        foreach (var pattern in options.Include.Count == 0 ? ["**/*"] : options.Include)
+        {
+            AddGlob(pattern, _globs.AddInclude);
+        }
+
+        foreach (var pattern in options.Exclude)
+        {
+            AddGlob(pattern, _globs.AddExclude);
+        }
+    }
+
+    public bool HasIncludes { get; }
 
     public bool IsIgnoredFolder(string name) => _useDefaultIgnores && DefaultIgnoredFolders.Contains(name);
 
@@ -20,8 +58,42 @@ public sealed class PathFilter
         (name.EndsWith(".pyc", StringComparison.Ordinal) || name.EndsWith(".swp", StringComparison.Ordinal)
          || name.EndsWith('~') || name.StartsWith(".#", StringComparison.Ordinal) || name is "4913" or ".DS_Store");
 
-    /// <summary>True when the path (relative to a watch root) should trigger a restart.</summary>
-    public bool Matters(string relativePath)
+    /// <summary>True when a folder (full path) must be neither scanned nor watched.</summary>
+    public bool SkipsFolder(string fullPath) =>
+        IsIgnoredFolder(Path.GetFileName(Path.TrimEndingDirectorySeparator(fullPath)))
+        || (GitIgnoreFor(fullPath)?.IsIgnored(fullPath, isDirectory: true) ?? false);
+
+    /// <summary>True when a change of this path (full path, under a watch root) should trigger a restart.</summary>
+    public bool Matters(string fullPath, bool isDirectory)
+    {
+        var root = RootOf(fullPath);
+        var relative = root is null ? fullPath : Path.GetRelativePath(root, fullPath);
+        if (!MattersByName(relative, isDirectory))
+        {
+            return false;
+        }
+
+        if (root is not null && _gitIgnores.TryGetValue(root, out var gitIgnore))
+        {
+            if (Path.GetFileName(fullPath) == ".gitignore")
+            {
+                gitIgnore.Forget(fullPath);
+            }
+
+            if (gitIgnore.IsIgnored(fullPath, isDirectory))
+            {
+                return false;
+            }
+        }
+
+        // Globs select files; a folder itself matters only when no --include narrows the files.
+        return isDirectory ? !HasIncludes : _globs.Match(relative.Replace('\\', '/')).HasMatches;
+    }
+
+    /// <summary>True when the path (relative to a watch root) passes the default ignores; no .gitignore, no globs.</summary>
+    public bool Matters(string relativePath) => MattersByName(relativePath, isDirectory: false);
+
+    private bool MattersByName(string relativePath, bool isDirectory)
     {
         var parts = relativePath.Split(['/', '\\'], StringSplitOptions.RemoveEmptyEntries);
         if (parts.Length == 0)
@@ -37,6 +109,38 @@ public sealed class PathFilter
             }
         }
 
-        return !IsIgnoredFolder(parts[^1]) && !IsIgnoredFile(parts[^1]);
+        return !IsIgnoredFolder(parts[^1]) && (isDirectory || !IsIgnoredFile(parts[^1]));
+    }
+
+    private GitIgnore? GitIgnoreFor(string fullPath)
+    {
+        var root = RootOf(fullPath);
+        return root is not null && _gitIgnores.TryGetValue(root, out var gitIgnore) ? gitIgnore : null;
+    }
+
+    private string? RootOf(string fullPath)
+    {
+        string? best = null;
+        foreach (var root in _roots)
+        {
+            if ((fullPath == root || fullPath.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                && (best is null || root.Length > best.Length))
+            {
+                best = root;
+            }
+        }
+
+        return best;
+    }
+
+    private void AddGlob(string pattern, Func<string, Matcher> add)
+    {
+        pattern = pattern.Replace('\\', '/');
+        add(pattern);
+        // A pattern without a folder part ("*.py") means that name anywhere, as users expect from .gitignore.
+        if (!pattern.Contains('/', StringComparison.Ordinal))
+        {
+            add("**/" + pattern);
+        }
     }
 }

@@ -25,9 +25,11 @@ public sealed partial class FreshServeProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
-    public static FreshServeProcess Start(string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    /// <param name="wrapper">A command that runs freshserve (e.g. unshare ...), given the dotnet host and its arguments.</param>
+    public static FreshServeProcess Start(string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? env = null,
+        IReadOnlyList<string>? wrapper = null)
     {
-        var info = new ProcessStartInfo(TestPaths.DotnetHost)
+        var info = new ProcessStartInfo(wrapper?[0] ?? TestPaths.DotnetHost)
         {
             WorkingDirectory = workingDirectory,
             UseShellExecute = false,
@@ -37,6 +39,14 @@ public sealed partial class FreshServeProcess : IAsyncDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
+        if (wrapper is not null)
+        {
+            foreach (var arg in wrapper.Skip(1).Append(TestPaths.DotnetHost))
+            {
+                info.ArgumentList.Add(arg);
+            }
+        }
+
         info.ArgumentList.Add(TestPaths.FreshServeDll);
         foreach (var arg in args)
         {

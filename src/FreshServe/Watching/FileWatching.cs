@@ -1,0 +1,209 @@
+using FreshServe.Logging;
+using Microsoft.Extensions.Logging;
+
+namespace FreshServe.Watching;
+
+/// <summary>
+/// The watcher freshserve runs: file events when they work, polling when asked for or when events cannot be trusted
+/// (the event watcher fails to start or reports an error, or a root is on a file system that delivers no events).
+/// The switch is logged once, with its reason. It also notices a watch root that disappears, says so, and restarts
+/// watching (and the server) when it comes back.
+/// </summary>
+public sealed class FileWatching : IFileWatcher
+{
+    private readonly IReadOnlyList<string> _roots;
+    private readonly WatchOptions _options;
+    private readonly PathFilter _filter;
+    private readonly ILogger _log;
+    private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _stop = new();
+    private IFileWatcher? _inner;
+    private HashSet<string> _present = new(StringComparer.Ordinal);
+    private Task _rootCheck = Task.CompletedTask;
+    private bool _disposed;
+
+    public FileWatching(IReadOnlyList<string> roots, WatchOptions options, ILogger log)
+    {
+        _roots = roots.Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r))).ToArray();
+        _options = options;
+        _filter = new PathFilter(_roots, options);
+        _log = log;
+    }
+
+    public event Action<string>? Changed;
+
+    /// <summary>True once watching is done by polling (asked for, or fallen back to).</summary>
+    public bool IsPolling { get; private set; }
+
+    /// <summary>Why polling is used, or null while file events are used.</summary>
+    public string? PollingReason { get; private set; }
+
+    public void Start()
+    {
+        lock (_gate)
+        {
+            _present = _roots.Where(Directory.Exists).ToHashSet(StringComparer.Ordinal);
+            foreach (var root in _roots.Where(r => !_present.Contains(r)))
+            {
+                _log.WatchRootGone(root);
+            }
+
+            var reason = _options.ForcePollReason ?? NoEventsReason();
+            if (reason is not null)
+            {
+                UsePolling(reason, lostEvents: false);
+            }
+            else
+            {
+                StartInner();
+            }
+        }
+
+        var every = _options.PollInterval < TimeSpan.FromSeconds(1) ? _options.PollInterval : TimeSpan.FromSeconds(1);
+        _rootCheck = CheckRootsAsync(every, _stop.Token);
+    }
+
+    private string? NoEventsReason()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        foreach (var root in _present)
+        {
+            var type = MountTable.FileSystemTypeOf(root, _options.MountTable);
+            if (type is not null && MountTable.DeliversNoEvents(type))
+            {
+                return $"{root} is on a {type} file system, which does not report changes";
+            }
+        }
+
+        return null;
+    }
+
+    private void StartInner()
+    {
+        var present = _roots.Where(_present.Contains).ToArray();
+        if (IsPolling)
+        {
+            var poller = new PollingWatcher(present, _filter, _options.PollInterval);
+            poller.Changed += Forward;
+            poller.Start();
+            _inner = poller;
+            return;
+        }
+
+        var events = new EventFileWatcher(present, _filter);
+        events.Changed += Forward;
+        events.Failed += error => Task.Run(() => OnEventsFailed(error));
+        try
+        {
+            events.Start();
+            _inner = events;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
+        {
+            events.Dispose();
+            UsePolling($"file events could not start: {EventFileWatcher.Describe(e)}", lostEvents: false);
+        }
+    }
+
+    private void OnEventsFailed(Exception error)
+    {
+        lock (_gate)
+        {
+            if (!_disposed && !IsPolling)
+            {
+                UsePolling($"the file event watcher failed: {EventFileWatcher.Describe(error)}", lostEvents: true);
+            }
+        }
+    }
+
+    /// <summary>Switches to polling for good. Called under the gate.</summary>
+    private void UsePolling(string reason, bool lostEvents)
+    {
+        _inner?.Dispose();
+        _inner = null;
+        IsPolling = true;
+        PollingReason = reason;
+        _log.PollingInstead(reason, (long)_options.PollInterval.TotalMilliseconds);
+        StartInner();
+        if (lostEvents)
+        {
+            Changed?.Invoke(ChangeSink.Unknown);
+        }
+    }
+
+    private async Task CheckRootsAsync(TimeSpan every, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(every);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                CheckRoots();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void CheckRoots()
+    {
+        var present = _roots.Where(Directory.Exists).ToHashSet(StringComparer.Ordinal);
+        List<string> back;
+        lock (_gate)
+        {
+            if (_disposed || present.SetEquals(_present))
+            {
+                return;
+            }
+
+            foreach (var gone in _present.Where(r => !present.Contains(r)))
+            {
+                _log.WatchRootGone(gone);
+            }
+
+            back = present.Where(r => !_present.Contains(r)).ToList();
+            foreach (var root in back)
+            {
+                _log.WatchRootBack(root);
+            }
+
+            _present = present;
+            _inner?.Dispose();
+            _inner = null;
+            StartInner();
+        }
+
+        foreach (var root in back)
+        {
+            Changed?.Invoke(root);
+        }
+    }
+
+    private void Forward(string path) => Changed?.Invoke(path);
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            _inner?.Dispose();
+            _inner = null;
+        }
+
+        _stop.Cancel();
+        try
+        {
+            _rootCheck.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,212 @@
+using FreshServe.Tests.Infrastructure;
+using FreshServe.Watching;
+
+namespace FreshServe.Tests.Watching;
+
+/// <summary>Every kind of change, against both watchers, on real folders.</summary>
+public sealed class WatcherTests
+{
+    public static TheoryData<WatcherKind> Kinds => new() { WatcherKind.Events, WatcherKind.Polling };
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task An_in_place_write_is_reported(WatcherKind kind)
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("src/app.py", "one");
+        using var watch = new WatcherHarness(kind, [folder.Path]).Start();
+
+        await File.AppendAllTextAsync(file, "two");
+        await watch.WaitForAsync("src/app.py");
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task An_atomic_save_by_temp_file_and_rename_reports_the_saved_file(WatcherKind kind)
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("app.py", "one");
+        using var watch = new WatcherHarness(kind, [folder.Path]).Start();
+
+        var temp = folder.Write(".app.py.tmp123", "two, longer");
+        File.Move(temp, file, overwrite: true);
+        await watch.WaitForAsync("app.py");
+        Assert.Equal("two, longer", await File.ReadAllTextAsync(file));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task A_delete_is_reported(WatcherKind kind)
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("app.py", "one");
+        using var watch = new WatcherHarness(kind, [folder.Path]).Start();
+
+        File.Delete(file);
+        await watch.WaitForAsync("app.py");
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task A_rename_reports_both_names(WatcherKind kind)
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("old.py", "one");
+        using var watch = new WatcherHarness(kind, [folder.Path]).Start();
+
+        File.Move(file, folder.File("new.py"));
+        await watch.WaitForAsync("old.py");
+        await watch.WaitForAsync("new.py");
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task A_folder_created_after_start_and_files_written_in_it_are_reported(WatcherKind kind)
+    {
+        using var folder = new TempFolder();
+        folder.Write("node_modules/x/index.js", "x"); // so the root gets a flat watcher and new folders need their own
+        using var watch = new WatcherHarness(kind, [folder.Path]).Start();
+
+        // Written at once, before any watcher could be set on the new folders.
+        folder.Write("pkg/deep/er/mod.py", "one");
+        await watch.WaitForAsync("pkg/deep/er/mod.py");
+
+        // And a later write into the new folder.
+        watch.Clear();
+        await File.WriteAllTextAsync(folder.File("pkg/deep/er/mod.py"), "two");
+        await watch.WaitForAsync("pkg/deep/er/mod.py");
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task A_folder_deleted_and_recreated_is_still_watched(WatcherKind kind)
+    {
+        using var folder = new TempFolder();
+        folder.Write(".git/HEAD", "ref");
+        folder.Write("pkg/mod.py", "one");
+        using var watch = new WatcherHarness(kind, [folder.Path]).Start();
+
+        Directory.Delete(folder.File("pkg"), recursive: true);
+        await watch.WaitForAsync("pkg/mod.py");
+        folder.Write("pkg/mod.py", "two");
+        watch.Clear();
+        await watch.WaitForAsync("pkg/mod.py");
+
+        watch.Clear();
+        await File.WriteAllTextAsync(folder.File("pkg/mod.py"), "three, later");
+        await watch.WaitForAsync("pkg/mod.py");
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task A_watch_root_that_disappears_is_reported_and_watched_again_when_it_comes_back(WatcherKind kind)
+    {
+        using var parent = new TempFolder();
+        var root = Path.Combine(parent.Path, "site");
+        Directory.CreateDirectory(root);
+        File.WriteAllText(Path.Combine(root, "app.py"), "one");
+        using var watch = new WatcherHarness(kind, [root]).Start();
+
+        Directory.Move(root, Path.Combine(parent.Path, "site-away"));
+        await watch.WaitUntilAsync(() => watch.Log.Lines.Any(l => l.Contains($"watch folder {root} is gone", StringComparison.Ordinal)), "the gone message");
+
+        Directory.Move(Path.Combine(parent.Path, "site-away"), root);
+        await watch.WaitUntilAsync(() => watch.Log.Lines.Any(l => l.Contains($"watch folder {root} is back", StringComparison.Ordinal)), "the back message");
+        await watch.WaitUntilAsync(() => watch.Changes.Contains(root), "the root's return to count as a change");
+
+        watch.Clear();
+        await File.WriteAllTextAsync(Path.Combine(root, "app.py"), "two, after");
+        await watch.WaitForAsync("app.py");
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Writes_in_default_ignored_places_are_not_reported(WatcherKind kind)
+    {
+        using var folder = new TempFolder();
+        folder.Write("node_modules/lib/index.js", "x");
+        folder.Write(".git/HEAD", "x");
+        folder.Write("src/__pycache__/app.cpython-313.pyc", "x");
+        folder.Write("src/app.py", "x");
+        using var watch = new WatcherHarness(kind, [folder.Path]).Start();
+
+        folder.Write("node_modules/lib/index.js", "changed");
+        folder.Write("node_modules/new/pkg/index.js", "new");
+        folder.Write(".git/index", "changed");
+        folder.Write(".git/objects/ab/cdef", "new");
+        folder.Write("src/__pycache__/app.cpython-313.pyc", "changed");
+        folder.Write("src/.app.py.swp", "swap");
+        folder.Write("src/app.py~", "backup");
+        folder.Write("src/4913", "vim probe");
+        folder.Write("src/stale.pyc", "bytecode");
+        // A kept write after the ignored ones: once it is reported, any ignored one would have been too.
+        await Task.Delay(WatcherHarness.TestPollInterval * 2);
+        folder.Write("src/app.py", "changed");
+        await watch.WaitForAsync("src/app.py");
+        Assert.Equal(["src/app.py"], watch.RelativeChanges.Distinct());
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task No_default_ignore_reports_writes_in_node_modules(WatcherKind kind)
+    {
+        using var folder = new TempFolder();
+        folder.Write("node_modules/lib/index.js", "x");
+        using var watch = new WatcherHarness(kind, [folder.Path], new WatchOptions { DefaultIgnores = false }).Start();
+
+        folder.Write("node_modules/lib/index.js", "changed");
+        await watch.WaitForAsync("node_modules/lib/index.js");
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Gitignored_paths_are_not_reported_unless_no_gitignore(WatcherKind kind)
+    {
+        using var folder = new TempFolder();
+        folder.Write(".gitignore", "*.log\n/dist/\n");
+        folder.Write("web/.gitignore", "generated.py\n");
+        folder.Write(".git/info/exclude", "scratch/\n");
+        folder.Write("dist/bundle.js", "x");
+        folder.Write("scratch/notes.txt", "x");
+
+        using (var watch = new WatcherHarness(kind, [folder.Path]).Start())
+        {
+            folder.Write("server.log", "line");
+            folder.Write("dist/bundle.js", "changed");
+            folder.Write("dist/more/chunk.js", "new");
+            folder.Write("scratch/notes.txt", "changed");
+            folder.Write("web/generated.py", "generated");
+            await Task.Delay(WatcherHarness.TestPollInterval * 2);
+            folder.Write("web/view.py", "kept");
+            await watch.WaitForAsync("web/view.py");
+            Assert.Equal(["web/view.py"], watch.RelativeChanges.Distinct());
+        }
+
+        using (var watch = new WatcherHarness(kind, [folder.Path], new WatchOptions { GitIgnore = false }).Start())
+        {
+            folder.Write("web/generated.py", "generated again");
+            await watch.WaitForAsync("web/generated.py");
+            folder.Write("dist/bundle.js", "changed again");
+            await watch.WaitForAsync("dist/bundle.js");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Include_and_exclude_globs_select_the_files(WatcherKind kind)
+    {
+        using var folder = new TempFolder();
+        var options = new WatchOptions { Include = ["*.py", "templates/**/*.html"], Exclude = ["**/test_*.py"] };
+        using var watch = new WatcherHarness(kind, [folder.Path], options).Start();
+
+        folder.Write("readme.md", "not included");
+        folder.Write("app/test_views.py", "excluded");
+        folder.Write("static/site.html", "not under templates");
+        await Task.Delay(WatcherHarness.TestPollInterval * 2);
+        folder.Write("app/views.py", "included anywhere");
+        folder.Write("templates/a/page.html", "included");
+        await watch.WaitForAsync("app/views.py");
+        await watch.WaitForAsync("templates/a/page.html");
+        Assert.Equal(["app/views.py", "templates/a/page.html"], watch.RelativeChanges.Distinct().Order(StringComparer.Ordinal));
+    }
+}
