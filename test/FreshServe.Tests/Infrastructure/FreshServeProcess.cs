@@ -27,7 +27,43 @@ public sealed partial class FreshServeProcess : IAsyncDisposable
 
     public static FreshServeProcess Start(string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? env = null)
     {
-        var info = new ProcessStartInfo(TestPaths.DotnetHost)
+        var info = NewStartInfo(TestPaths.DotnetHost, workingDirectory);
+        info.ArgumentList.Add(TestPaths.FreshServeDll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return Launch(info, env);
+    }
+
+    /// <summary>
+    /// Runs the tool inside a pseudo-terminal (util-linux <c>script</c>), so its stdin is a TTY: what it reads as keys
+    /// comes from <see cref="WriteInput"/>. <see cref="Pid"/> is then script's pid; freshserve is its child.
+    /// </summary>
+    public static FreshServeProcess StartInTerminal(string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    {
+        var command = string.Join(' ', new[] { TestPaths.DotnetHost, TestPaths.FreshServeDll }.Concat(args).Select(ShellQuote));
+        var info = NewStartInfo("script", workingDirectory);
+        foreach (var arg in new[] { "-qfec", command, "/dev/null" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return Launch(info, env);
+    }
+
+    private static string ShellQuote(string arg) => "'" + arg.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    /// <summary>Writes to the tool's stdin (the terminal, for <see cref="StartInTerminal"/>).</summary>
+    public void WriteInput(string text)
+    {
+        _process.StandardInput.Write(text);
+        _process.StandardInput.Flush();
+    }
+
+    private static ProcessStartInfo NewStartInfo(string fileName, string workingDirectory) =>
+        new(fileName)
         {
             WorkingDirectory = workingDirectory,
             UseShellExecute = false,
@@ -37,12 +73,9 @@ public sealed partial class FreshServeProcess : IAsyncDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        info.ArgumentList.Add(TestPaths.FreshServeDll);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
 
+    private static FreshServeProcess Launch(ProcessStartInfo info, IDictionary<string, string>? env)
+    {
         info.Environment["NO_COLOR"] = "1";
         foreach (var (key, value) in env ?? new Dictionary<string, string>())
         {

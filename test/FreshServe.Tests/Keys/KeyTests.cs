@@ -1,0 +1,77 @@
+using FreshServe.Tests.Infrastructure;
+
+namespace FreshServe.Tests.Keys;
+
+/// <summary>Keys typed into a real pseudo-terminal (util-linux script), and stdin left to the worker otherwise.</summary>
+public sealed class KeyTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task On_a_terminal_r_restarts_h_helps_c_clears_and_q_quits()
+    {
+        using var folder = new TempFolder();
+        var port = FreePort.Get();
+        await using var fs = FreshServeProcess.StartInTerminal(folder.Path,
+            ["watch", "--", TestPaths.TestServer, "--port", port.ToString()]);
+
+        await fs.WaitForLineAsync(@"ready in \d+ ms on port \d+ \(generation 1\)", Patience);
+        Assert.Equal(1, fs.Count("keys: r restart · q quit · c clear screen · h help"));
+
+        fs.WriteInput("h");
+        await fs.WaitForLineAsync("r restart now · q quit", Patience);
+
+        fs.WriteInput("r");
+        await fs.WaitForLineAsync("restart requested; restarting", Patience);
+        await fs.WaitForLineAsync(@"ready in \d+ ms on port \d+ \(generation 2\) ← restart requested; stopped in", Patience);
+        Assert.StartsWith("generation=2 ", await Http.TryGetAsync(port));
+
+        fs.WriteInput("c");
+        await WaitForAsync(() => fs.Output.Contains("\e[2J", StringComparison.Ordinal), "the clear-screen sequence");
+
+        var pids = fs.LoggedPids;
+        fs.WriteInput("q");
+        Assert.Equal(0, await fs.WaitForExitAsync(Patience));
+        Assert.Contains("nothing left running", fs.Output);
+        Assert.True(await ProcessProbe.WaitUntilGoneAsync(pids, TimeSpan.FromSeconds(5)));
+        Assert.Equal(1, fs.Count("keys: r restart"));
+    }
+
+    [Fact]
+    public async Task On_a_terminal_with_no_input_keys_are_not_read_and_the_worker_keeps_stdin()
+    {
+        using var folder = new TempFolder();
+        await using var fs = FreshServeProcess.StartInTerminal(folder.Path,
+            ["watch", "--no-input", "--", "sh", "-c", "read line; echo \"worker got $line\"; sleep 30"]);
+
+        await fs.WaitForLineAsync(@"generation 1", Patience);
+        fs.WriteInput("r\n");
+        await fs.WaitForLineAsync("worker got r", Patience);
+        Assert.Equal(0, fs.Count("keys:"));
+        Assert.Equal(0, fs.Count("restart requested"));
+    }
+
+    [Fact]
+    public async Task When_stdin_is_not_a_terminal_it_belongs_to_the_worker()
+    {
+        using var folder = new TempFolder();
+        await using var fs = FreshServeProcess.Start(folder.Path,
+            ["watch", "--", "sh", "-c", "read line; echo \"worker got $line\"; sleep 30"]);
+
+        await fs.WaitForLineAsync(@"generation 1", Patience);
+        fs.WriteInput("q\n");
+        await fs.WaitForLineAsync("worker got q", Patience);
+        Assert.Equal(0, fs.Count("keys:"));
+        Assert.Equal(0, fs.Count("stopping"));
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(20);
+        }
+    }
+}
