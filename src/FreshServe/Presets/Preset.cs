@@ -25,7 +25,9 @@ public sealed record Preset
 /// <summary>A preset recognized in a command, with the server's own arguments (after <c>python -m x</c>, <c>npx</c>...).</summary>
 public sealed record PresetMatch(Preset Preset, IReadOnlyList<string> ServerArguments)
 {
-    public int? Port(IReadOnlyDictionary<string, string> env) => Preset.FindPort(ServerArguments, env) ?? Preset.DefaultPort;
+    /// <summary>The port from the server's own arguments (the generic forms, then the preset's), else its default.</summary>
+    public int? Port(IReadOnlyDictionary<string, string> env) =>
+        Cli.PortDetector.Detect(ServerArguments, env)?.Port ?? Preset.FindPort(ServerArguments, env) ?? Preset.DefaultPort;
 
     public string? ReloaderWarning(IReadOnlyDictionary<string, string> env) => Preset.FindOwnReloader(ServerArguments, env);
 }
