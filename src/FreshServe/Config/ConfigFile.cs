@@ -58,15 +58,60 @@ public static class ConfigFile
         {
             var line = (e.LineNumber ?? 0) + 1;
             var column = (e.BytePositionInLine ?? 0) + 1;
-            throw new UsageException($"{path}: line {line}, column {column}: not valid JSON: {FirstSentence(e.Message)}");
+            throw new UsageException($"{path}: line {line}, column {column}: not valid JSON: {Describe(e.Message)}");
         }
     }
 
-    private static string FirstSentence(string message)
+    /// <summary>
+    /// The parser's reason in words. This build trims resource strings (UseSystemResourceKeys), so the message may be
+    /// a bare key such as "ExpectedSeparatorAfterPropertyNameNotFound, ..." that is turned into lower-case words.
+    /// </summary>
+    internal static string Describe(string message)
     {
-        var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        return (cut > 0 ? message[..cut] : message).Trim().TrimEnd('.');
+        var cut = message.IndexOf(" LineNumber", StringComparison.Ordinal);
+        var head = (cut > 0 ? message[..cut] : message).Trim();
+        var keyEnd = head.IndexOfAny([',', ' ']);
+        var key = keyEnd > 0 ? head[..keyEnd] : head;
+        if (FriendlyReasons.TryGetValue(key, out var friendly))
+        {
+            return friendly;
+        }
+
+        if (head.Contains(' ', StringComparison.Ordinal) && keyEnd > 0 && head[keyEnd] == ' ')
+        {
+            return head.TrimEnd('.');
+        }
+
+        head = key;
+        var words = new StringBuilder();
+        foreach (var c in head)
+        {
+            if (char.IsUpper(c) && words.Length > 0)
+            {
+                words.Append(' ');
+            }
+
+            words.Append(char.ToLowerInvariant(c));
+        }
+
+        return words.ToString();
     }
+
+    private static readonly Dictionary<string, string> FriendlyReasons = new(StringComparer.Ordinal)
+    {
+        ["FoundInvalidCharacter"] = "unexpected character (a missing comma between entries?)",
+        ["ExpectedStartOfPropertyNotFound"] = "expected a key in double quotes (a trailing or doubled comma, or an unquoted key?)",
+        ["ExpectedStartOfPropertyOrValueNotFound"] = "expected a key or a value",
+        ["ExpectedStartOfValueNotFound"] = "expected a value",
+        ["ExpectedSeparatorAfterPropertyNameNotFound"] = "expected ':' after the key",
+        ["ExpectedEndOfDigitNotFound"] = "a number is cut short (is the file complete?)",
+        ["ExpectedEndAfterSingleJson"] = "more content after the closing '}'",
+        ["EndOfStringNotFound"] = "a string is not closed with '\"'",
+        ["ZeroDepthAtEnd"] = "the file ends before the closing '}'",
+        ["ExpectedJsonTokens"] = "the file is empty",
+        ["MismatchedObjectArray"] = "a ']' or '}' does not match its opening bracket",
+        ["InvalidCharacterWithinString"] = "a control character inside a string (write newlines as \\n)",
+    };
 
     private ref struct Parser
     {

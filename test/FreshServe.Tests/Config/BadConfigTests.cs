@@ -6,7 +6,10 @@ namespace FreshServe.Tests.Config;
 public sealed class BadConfigTests
 {
     [Theory]
-    [InlineData("{ \"command\": [\"sh\"], \n  \"port\": 8000,, }", "freshserve.json: line 2, column 16: not valid JSON")]
+    [InlineData("{ \"command\": [\"sh\"], \n  \"port\": 8000,, }", "freshserve.json: line 2, column 16: not valid JSON: expected a key in double quotes")]
+    [InlineData("{ \"command\": [\"sh\"]\n  \"port\": 8000 }", "freshserve.json: line 2, column 3: not valid JSON: unexpected character (a missing comma")]
+    [InlineData("{ \"command\": [\"sh\"] ", "line 1, column 21: not valid JSON: the file ends before the closing '}'")]
+    [InlineData("", "line 1, column 1: not valid JSON: the file is empty")]
     [InlineData("{ \"comand\": [\"sh\"] }", "unknown key 'comand'; did you mean 'command'?")]
     [InlineData("{ \"command\": [\"sh\"], \"port\": 0 }", "'port' must be between 1 and 65535")]
     [InlineData("{ \"command\": [\"no-such-command-xyz\"] }", "not found on PATH")]

@@ -68,6 +68,8 @@ public sealed class ConfigFileTests
     [InlineData("{\"port\": 1, \"port\": 2}", "'port' is set twice")]
     [InlineData("[1, 2]", "line 1, column 1: the file must hold one JSON object")]
     [InlineData("", "line 1, column 1: not valid JSON")]
+    [InlineData("{ \"port\": 1 ", "line 1, column 13: not valid JSON")]
+    [InlineData("{ \"port\": 1,, }", "line 1, column 13: not valid JSON")]
     public void Mistakes_name_the_file_line_and_column(string json, string expected)
     {
         using var folder = new TempFolder();

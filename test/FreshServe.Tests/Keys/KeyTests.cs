@@ -70,4 +70,38 @@ public sealed class KeyTests
         Assert.Equal(0, fs.Count("keys:"));
         Assert.Equal(0, fs.Count("stopping"));
     }
+
+    [Fact]
+    public async Task On_a_terminal_ctrl_c_still_stops_the_tree_while_keys_are_read()
+    {
+        using var folder = new TempFolder();
+        var port = FreePort.Get();
+        await using var fs = FreshServeProcess.StartInTerminal(folder.Path,
+            ["watch", "--", TestPaths.TestServer, "--port", port.ToString()]);
+        await fs.WaitForLineAsync(@"ready in .*generation 1", Patience);
+        var pids = fs.LoggedPids;
+
+        fs.WriteInput("\u0003");
+        Assert.Equal(0, await fs.WaitForExitAsync(Patience));
+        Assert.Contains("nothing left running", fs.Output);
+        Assert.True(await ProcessProbe.WaitUntilGoneAsync(pids, TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task A_worker_stopped_by_reading_the_terminal_is_still_stopped_gracefully()
+    {
+        // With --no-input the worker keeps the terminal as stdin, but it runs in its own (background) process group:
+        // reading stops it with SIGTTIN. A restart must still end it with the graceful signal, not after the timeout.
+        using var folder = new TempFolder();
+        var trigger = folder.Write("app.txt", "one");
+        await using var fs = FreshServeProcess.StartInTerminal(folder.Path,
+            ["watch", "-v", "--no-input", "--stop-timeout", "20s", "--", "sh", "-c", "read line"]);
+        await fs.WaitForLineAsync(@"generation 1", Patience);
+        await Task.Delay(500);
+
+        File.WriteAllText(trigger, "two");
+        var stopped = await fs.WaitForLineAsync(@"stopped generation 1 in", Patience);
+        Assert.DoesNotContain("forced", stopped);
+        await fs.WaitForLineAsync(@"generation 2", Patience);
+    }
 }
