@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using System.Runtime.InteropServices;
+using FreshServe.Config;
 using FreshServe.Logging;
+using FreshServe.Presets;
 using FreshServe.Processes;
 using FreshServe.Supervision;
 using FreshServe.Watching;
@@ -18,7 +20,10 @@ Everything after -- is the server command, run as given (no shell unless you wri
   freshserve watch -w src -- npm run dev
   freshserve watch -- sh -c 'go build -o app . && ./app'
 
-The port is found in the command (--port N, --port=N, -p N, --urls http://host:N) or in --env PORT=N.
+The port is found in the command (--port N, --port=N, -p N, --urls http://host:N), in --env PORT=N, or is the
+default of a known server (uvicorn, gunicorn and django 8000, flask 5000, vite 5173, rails 3000).
+Options can also live in freshserve.json in the current folder (or --config FILE); the command line wins.
+Keys on a terminal: r restart, q quit, c clear the screen, h help (--no-input leaves stdin to the server).
 Stop with Ctrl+C: the server tree is stopped gracefully; a second Ctrl+C kills it at once.
 """)]
 public sealed class WatchCommand
@@ -48,6 +53,27 @@ public sealed class WatchCommand
 
     [Option("-e|--env <KEY_VALUE>", "An environment variable for the server, as KEY=VALUE (repeatable).", CommandOptionType.MultipleValue)]
     public string[] Env { get; set; } = [];
+
+    [Option("--ready-url <URL>", "Ready means this URL answers 2xx/3xx (instead of the port accepting connections).", CommandOptionType.SingleValue)]
+    public string? ReadyUrl { get; set; }
+
+    [Option("--ready-timeout <DURATION>", "How long to wait for ready before warning (the server keeps running). Default: 60s.", CommandOptionType.SingleValue)]
+    public string? ReadyTimeout { get; set; }
+
+    [Option("--restart-on-crash", "Restart a server that exits by itself, waiting longer after each crash in a row (0.5s up to 30s).", CommandOptionType.NoValue)]
+    public bool RestartOnCrash { get; set; }
+
+    [Option("--no-input", "Do not read keys; the server keeps stdin. Also FRESHSERVE_NO_INPUT=1.", CommandOptionType.NoValue)]
+    public bool NoInput { get; set; }
+
+    [Option("--config <FILE>", "Read options from this JSON file instead of ./freshserve.json.", CommandOptionType.SingleValue)]
+    public string? Config { get; set; }
+
+    [Option("--preset <NAME>", "Use this preset (uvicorn, flask, django, gunicorn, node, vite, dotnet-run, go-run, rails) or 'none'. Default: recognized from the command.", CommandOptionType.SingleValue)]
+    public string? Preset { get; set; }
+
+    [Option("--clean-bytecode", "Delete __pycache__ folders under the watch roots before the first start.", CommandOptionType.NoValue)]
+    public bool CleanBytecode { get; set; }
 
     [Option("-v|--verbose", "Log each step of a restart with its timing.", CommandOptionType.NoValue)]
     public bool Verbose { get; set; }
@@ -85,16 +111,24 @@ public sealed class WatchCommand
             return ExitCodes.Ok;
         }
 
-        var settings = ToSettings(Environment.CurrentDirectory);
-        using var loggerFactory = LoggingSetup.Create(Quiet ? LogLevel.Warning : Verbose ? LogLevel.Debug : LogLevel.Information);
+        var settings = ToSettings(Environment.CurrentDirectory, stdinIsTerminal: !Console.IsInputRedirected);
+        using var loggerFactory = LoggingSetup.Create(_quiet ? LogLevel.Warning : _verbose ? LogLevel.Debug : LogLevel.Information);
         var log = loggerFactory.CreateLogger("freshserve");
+        if (_configPath is not null)
+        {
+            log.ConfigLoaded(_configPath);
+        }
 
         using var shutdown = new CancellationTokenSource();
         using var force = new CancellationTokenSource();
         var signals = 0;
-        void OnSignal(PosixSignalContext context)
+        void OnSignal(PosixSignalContext? context)
         {
-            context.Cancel = true;
+            if (context is not null)
+            {
+                context.Cancel = true;
+            }
+
             if (Interlocked.Increment(ref signals) == 1)
             {
                 shutdown.Cancel();
@@ -114,7 +148,17 @@ public sealed class WatchCommand
             new ChangeDebouncer(settings.Debounce, TimeSpan.FromSeconds(2)), log);
 
         log.Watching(string.Join(", ", settings.WatchRoots), settings.Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown");
-        LogPort(log, settings);
+        LogPort(log);
+        LogPreset(log, settings);
+        if (settings.CleanBytecode)
+        {
+            log.BytecodeCleaned(Presets.BytecodeCleaner.Clean(settings.WatchRoots));
+        }
+
+        if (settings.KeysEnabled)
+        {
+            new Keys.KeyCommands(log, supervisor.RequestRestart, () => OnSignal(null)).Start();
+        }
 
         var debouncer = supervisor.Changes;
         using var watcher = new FileWatching(settings.WatchRoots, settings.Watching, log);
@@ -123,40 +167,78 @@ public sealed class WatchCommand
         return await supervisor.RunAsync(shutdown.Token, force.Token).ConfigureAwait(false);
     }
 
-    private void LogPort(ILogger log, WatchSettings settings)
+    private void LogPort(ILogger log)
     {
-        if (Port is not null)
+        if (_portSource is not null)
         {
-            return;
+            log.PortDetected(_port!.Value, _portSource);
         }
-
-        var detected = PortDetector.Detect(settings.CommandArguments, settings.Environment);
-        if (detected is not null)
-        {
-            log.PortDetected(detected.Port, detected.Source);
-        }
-        else
+        else if (_port is null && _readyUrl is null)
         {
             log.NoPort();
         }
     }
 
-    /// <summary>Validates the options and resolves them against <paramref name="currentDirectory"/>.</summary>
-    public WatchSettings ToSettings(string currentDirectory)
+    private void LogPreset(ILogger log, WatchSettings settings)
     {
-        if (RemainingArguments.Length == 0)
+        if (_preset is null)
+        {
+            return;
+        }
+
+        log.PresetUsed(_preset.Preset.Name, string.Join(" ", settings.PresetIncludes));
+        if (_preset.ReloaderWarning(settings.Environment) is { } warning)
+        {
+            log.TwoReloaders(warning);
+        }
+    }
+
+    // What ToSettings resolved, for the start-up log lines.
+    private string? _configPath;
+    private PresetMatch? _preset;
+    private int? _port;
+    private string? _portSource;
+    private Uri? _readyUrl;
+    private bool _verbose;
+    private bool _quiet;
+
+    /// <summary>
+    /// Validates the options and resolves them against <paramref name="currentDirectory"/>: the command line first,
+    /// then FRESHSERVE_* environment variables, then the config file, then the preset, then the defaults.
+    /// </summary>
+    public WatchSettings ToSettings(string currentDirectory, bool stdinIsTerminal = false)
+    {
+        var file = ConfigFile.Find(Config, currentDirectory);
+        _configPath = file?.Path;
+        var fileFolder = file is null ? currentDirectory : Path.GetDirectoryName(file.Path)!;
+
+        var command = RemainingArguments.Length > 0 ? RemainingArguments : file?.Command?.ToArray() ?? [];
+        if (command.Length == 0)
         {
             throw new UsageException("no server command given: write it after --, e.g. freshserve watch -- uvicorn web_app:app --port 8001");
         }
 
-        if (Verbose && Quiet)
+        // A flag on the command line beats its opposite in the file.
+        _verbose = Verbose || (!Quiet && file?.Verbose == true);
+        _quiet = Quiet || (!Verbose && file?.Quiet == true);
+        if (_verbose && _quiet)
         {
-            throw new UsageException("--verbose and --quiet cannot be used together");
+            throw new UsageException(Verbose && Quiet
+                ? "--verbose and --quiet cannot be used together"
+                : $"{file!.Path}: 'verbose' and 'quiet' cannot both be true");
         }
 
-        var env = ParseEnv(Env);
-        var roots = (Watch.Length == 0 ? [currentDirectory] : Watch)
-            .Select(path => Path.GetFullPath(path, currentDirectory))
+        var env = new Dictionary<string, string>(file?.Env ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        foreach (var (key, value) in ParseEnv(Env))
+        {
+            env[key] = value;
+        }
+
+        var roots = (Watch.Length > 0
+                ? Watch.Select(path => Path.GetFullPath(path, currentDirectory))
+                : file?.Watch is { Count: > 0 } fileWatch
+                    ? fileWatch.Select(path => Path.GetFullPath(path, fileFolder))
+                    : [currentDirectory])
             .Distinct()
             .ToArray();
         foreach (var root in roots)
@@ -169,20 +251,52 @@ public sealed class WatchCommand
             }
         }
 
-        var commandArgs = RemainingArguments.Skip(1).ToArray();
+        var commandArgs = command.Skip(1).ToArray();
+        _preset = ResolvePreset(Preset ?? file?.Preset, command[0], commandArgs, currentDirectory);
+
+        _port = Port ?? file?.Port;
+        _portSource = null;
+        if (_port is null && PortDetector.Detect(commandArgs, env) is { } detected)
+        {
+            (_port, _portSource) = (detected.Port, detected.Source);
+        }
+
+        if (_port is null && _preset?.Port(env) is { } presetPort)
+        {
+            (_port, _portSource) = (presetPort, $"the {_preset.Preset.Name} preset");
+        }
+
+        var readyUrlText = ReadyUrl ?? file?.ReadyUrl;
+        _readyUrl = readyUrlText is null ? null : ReadyUrls.Parse(readyUrlText);
+        var noInput = NoInput || IsSet("FRESHSERVE_NO_INPUT") || file?.NoInput == true;
+        var keys = stdinIsTerminal && !noInput;
+        var stopSignal = StopSignal ?? file?.StopSignal;
+        var stopTimeout = StopTimeout ?? file?.StopTimeout;
+        var portTimeout = PortTimeout ?? file?.PortTimeout;
+        var readyTimeout = ReadyTimeout ?? file?.ReadyTimeout;
+
         return new WatchSettings
         {
-            Command = RemainingArguments[0],
+            Command = command[0],
             CommandArguments = commandArgs,
             WorkingDirectory = currentDirectory,
             WatchRoots = roots,
-            Port = Port ?? PortDetector.Detect(commandArgs, env)?.Port,
+            Port = _port,
             Environment = env,
-            Debounce = TimeSpan.FromMilliseconds(DebounceMs ?? 50),
+            Debounce = TimeSpan.FromMilliseconds(DebounceMs ?? file?.Debounce ?? 50),
             Stop = new StopPolicy(
-                StopSignal is null ? Cli.StopSignal.Term : StopSignals.Parse(StopSignal),
-                StopTimeout is null ? TimeSpan.FromSeconds(5) : Duration.Parse("--stop-timeout", StopTimeout)),
-            PortTimeout = PortTimeout is null ? TimeSpan.FromSeconds(10) : Duration.Parse("--port-timeout", PortTimeout),
+                stopSignal is null ? Cli.StopSignal.Term : StopSignals.Parse(stopSignal),
+                stopTimeout is null ? TimeSpan.FromSeconds(5) : Duration.Parse("--stop-timeout", stopTimeout)),
+            PortTimeout = portTimeout is null ? TimeSpan.FromSeconds(10) : Duration.Parse("--port-timeout", portTimeout),
+            ReadyTimeout = readyTimeout is null ? TimeSpan.FromSeconds(60) : Duration.Parse("--ready-timeout", readyTimeout),
+            ReadyUrl = _readyUrl,
+            RestartOnCrash = RestartOnCrash || file?.RestartOnCrash == true,
+            KeysEnabled = keys,
+            DetachStdin = keys,
+            CleanBytecode = CleanBytecode || file?.CleanBytecode == true,
+            PresetName = _preset?.Preset.Name,
+            PresetIncludes = _preset?.Preset.Includes ?? [],
+            PresetEnvironment = _preset?.Preset.Environment ?? new Dictionary<string, string>(),
             Watching = ToWatchOptions(),
         };
     }
@@ -207,6 +321,35 @@ public sealed class WatchCommand
             PollInterval = PollIntervalMs is { } ms ? TimeSpan.FromMilliseconds(ms) : WatchOptions.DefaultPollInterval,
         };
     }
+
+    private static PresetMatch? ResolvePreset(string? name, string command, string[] args, string folder)
+    {
+        var recognized = PresetCatalog.Recognize(command, args, folder);
+        if (name is null)
+        {
+            return recognized;
+        }
+
+        if (name.Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var preset = PresetCatalog.Named(name);
+        if (preset is null)
+        {
+            var names = PresetCatalog.All.Select(p => p.Name.Replace(' ', '-')).Append("none").ToList();
+            var suggestion = Suggestions.Closest(name, names);
+            throw new UsageException($"--preset: unknown preset '{name}'." + (suggestion is null ? string.Empty : $" Did you mean '{suggestion}'?")
+                + $" Presets: {string.Join(", ", names)}");
+        }
+
+        // A named preset reads the server's arguments the way recognition would, if it recognizes the same server.
+        return recognized?.Preset.Name == preset.Name ? recognized : new PresetMatch(preset, args);
+    }
+
+    private static bool IsSet(string variable) =>
+        Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value && value is not ("0" or "false");
 
     private static Dictionary<string, string> ParseEnv(IEnumerable<string> pairs)
     {

@@ -11,8 +11,9 @@ public static partial class Log
     [LoggerMessage(2, LogLevel.Information, "● started {Command} (pid {Pid}, generation {Generation})", EventName = nameof(Started))]
     public static partial void Started(this ILogger logger, string command, int pid, int generation);
 
-    [LoggerMessage(3, LogLevel.Information, "✓ ready in {Milliseconds} ms on port {Port} (generation {Generation})", EventName = nameof(Ready))]
-    public static partial void Ready(this ILogger logger, long milliseconds, int port, int generation);
+    /// <summary>Where: "on port 8000" or "at http://...". Summary: empty for the first start, else " ← what the restart did".</summary>
+    [LoggerMessage(3, LogLevel.Information, "✓ ready in {Milliseconds} ms {Where} (generation {Generation}){Summary}", EventName = nameof(Ready))]
+    public static partial void Ready(this ILogger logger, long milliseconds, string where, int generation, string summary);
 
     [LoggerMessage(4, LogLevel.Information, "↻ {Changed} changed; restarting", EventName = nameof(Restarting))]
     public static partial void Restarting(this ILogger logger, string changed);
@@ -23,8 +24,8 @@ public static partial class Log
     [LoggerMessage(6, LogLevel.Debug, "  port {Port} is free ({Elapsed})", EventName = nameof(PortFree))]
     public static partial void PortFree(this ILogger logger, int port, string elapsed);
 
-    [LoggerMessage(7, LogLevel.Warning, "✗ {Command} exited with code {ExitCode} after {Uptime}; waiting for a change", EventName = nameof(WorkerExited))]
-    public static partial void WorkerExited(this ILogger logger, string command, int exitCode, string uptime);
+    [LoggerMessage(7, LogLevel.Warning, "✗ {Command} (pid {Pid}) exited with code {ExitCode} after {Uptime}; waiting for a change", EventName = nameof(WorkerExited))]
+    public static partial void WorkerExited(this ILogger logger, string command, int pid, int exitCode, string uptime);
 
     [LoggerMessage(8, LogLevel.Information, "■ stopping (generation {Generation})", EventName = nameof(ShuttingDown))]
     public static partial void ShuttingDown(this ILogger logger, int generation);
@@ -32,8 +33,8 @@ public static partial class Log
     [LoggerMessage(9, LogLevel.Information, "■ stopped; nothing left running", EventName = nameof(ShutDown))]
     public static partial void ShutDown(this ILogger logger);
 
-    [LoggerMessage(10, LogLevel.Warning, "! port {Port} did not accept connections within {Timeout} (generation {Generation}); still running", EventName = nameof(NotReady))]
-    public static partial void NotReady(this ILogger logger, int port, string timeout, int generation);
+    [LoggerMessage(10, LogLevel.Warning, "! not ready {Where} within {Timeout} (generation {Generation}, pid {Pid}); still running{Summary}", EventName = nameof(NotReady))]
+    public static partial void NotReady(this ILogger logger, string where, string timeout, int generation, int pid, string summary);
 
     [LoggerMessage(11, LogLevel.Information, "  port {Port}, from {Source}", EventName = nameof(PortDetected))]
     public static partial void PortDetected(this ILogger logger, int port, string source);
@@ -55,4 +56,37 @@ public static partial class Log
 
     [LoggerMessage(32, LogLevel.Information, "▶ watch folder {Root} is back", EventName = nameof(WatchRootBack))]
     public static partial void WatchRootBack(this ILogger logger, string root);
+
+    [LoggerMessage(15, LogLevel.Debug, "  started {Command} (pid {Pid}, generation {Generation})", EventName = nameof(StartedStep))]
+    public static partial void StartedStep(this ILogger logger, string command, int pid, int generation);
+
+    [LoggerMessage(16, LogLevel.Information, "● restarted (generation {Generation}) ← {Summary}; no port to check readiness", EventName = nameof(Restarted))]
+    public static partial void Restarted(this ILogger logger, int generation, string summary);
+
+    [LoggerMessage(17, LogLevel.Information, "↻ restart requested; restarting", EventName = nameof(RestartRequested))]
+    public static partial void RestartRequested(this ILogger logger);
+
+    [LoggerMessage(18, LogLevel.Error, "✗ {Command} (pid {Pid}) could not run: exit code {ExitCode}, {Meaning}, after {Uptime}; fix the command, no automatic retry; waiting for a change", EventName = nameof(CannotRun))]
+    public static partial void CannotRun(this ILogger logger, string command, int pid, int exitCode, string meaning, string uptime);
+
+    [LoggerMessage(19, LogLevel.Warning, "✗ {Command} (pid {Pid}) exited with code {ExitCode} after {Uptime}; restarting in {Delay} (crash {Streak} in a row)", EventName = nameof(WorkerCrashedRestarting))]
+    public static partial void WorkerCrashedRestarting(this ILogger logger, string command, int pid, int exitCode, string uptime, string delay, int streak);
+
+    [LoggerMessage(20, LogLevel.Information, "  keys: r restart · q quit · c clear screen · h help", EventName = nameof(KeysHint))]
+    public static partial void KeysHint(this ILogger logger);
+
+    [LoggerMessage(21, LogLevel.Information, "  r restart now · q quit (stops the server tree) · c clear the screen · h this help; Ctrl+C also quits", EventName = nameof(KeysHelp))]
+    public static partial void KeysHelp(this ILogger logger);
+
+    [LoggerMessage(22, LogLevel.Information, "  preset {Preset}: watching {Includes}", EventName = nameof(PresetUsed))]
+    public static partial void PresetUsed(this ILogger logger, string preset, string includes);
+
+    [LoggerMessage(23, LogLevel.Warning, "! {Problem}", EventName = nameof(TwoReloaders))]
+    public static partial void TwoReloaders(this ILogger logger, string problem);
+
+    [LoggerMessage(24, LogLevel.Information, "  removed {Count} __pycache__ folder(s) under the watch roots", EventName = nameof(BytecodeCleaned))]
+    public static partial void BytecodeCleaned(this ILogger logger, int count);
+
+    [LoggerMessage(25, LogLevel.Debug, "  config file {Path}", EventName = nameof(ConfigLoaded))]
+    public static partial void ConfigLoaded(this ILogger logger, string path);
 }

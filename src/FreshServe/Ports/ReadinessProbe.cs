@@ -3,9 +3,57 @@ using System.Net.Sockets;
 
 namespace FreshServe.Ports;
 
-/// <summary>Waits until a port accepts TCP connections on loopback (IPv4 or IPv6).</summary>
+/// <summary>Waits until a port accepts TCP connections on loopback (IPv4 or IPv6), or a URL answers 2xx/3xx.</summary>
 public static class ReadinessProbe
 {
+    /// <summary>Returns true once <paramref name="url"/> answers with a 2xx or 3xx status (redirects are not followed).</summary>
+    public static async Task<bool> WaitForHttpAsync(Uri url, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(timeout);
+        using var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false, PooledConnectionLifetime = TimeSpan.Zero };
+        using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        var pause = TimeSpan.FromMilliseconds(5);
+        while (!budget.IsCancellationRequested)
+        {
+            try
+            {
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(budget.Token);
+                attempt.CancelAfter(TimeSpan.FromSeconds(2));
+                using var request = new HttpRequestMessage(HttpMethod.Get, url);
+                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token).ConfigureAwait(false);
+                if ((int)response.StatusCode is >= 200 and < 400)
+                {
+                    return true;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (OperationCanceledException) when (!budget.IsCancellationRequested)
+            {
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            try
+            {
+                await Task.Delay(pause, budget.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 1.5, 50));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return false;
+    }
+
     public static async Task<bool> WaitForConnectAsync(int port, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

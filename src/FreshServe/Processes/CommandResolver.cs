@@ -15,7 +15,9 @@ public static class CommandResolver
         {
             var full = Path.GetFullPath(command, workingDirectory);
             return FindWithExtensions(full, extensions)
-                ?? throw new CommandStartException($"command '{command}' not found: no file at {full}");
+                ?? throw new CommandStartException(File.Exists(full)
+                    ? $"command '{command}' cannot run: {full} is not executable (chmod +x it, or run it through its interpreter)"
+                    : $"command '{command}' not found: no file at {full}");
         }
 
         foreach (var dir in (Get("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))

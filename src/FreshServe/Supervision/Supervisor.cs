@@ -9,9 +9,9 @@ using Microsoft.Extensions.Logging;
 namespace FreshServe.Supervision;
 
 /// <summary>
-/// The restart loop. Each generation: start the worker, then await whichever comes first of a change, the worker's
-/// own exit, or shutdown. A change stops the whole old tree, proves the port free and starts the next generation once
-/// the burst is quiet. Cleanup is always awaited, on every path out.
+/// The restart loop. Each generation: start the worker, then await whichever comes first of a change, a restart
+/// request (key r), the worker's own exit, or shutdown. A change stops the whole old tree, proves the port free and
+/// starts the next generation once the burst is quiet. Cleanup is always awaited, on every path out.
 /// </summary>
 public sealed class Supervisor
 {
@@ -21,6 +21,9 @@ public sealed class Supervisor
     private readonly ILogger _log;
     private readonly PortFreeWaiter _portWaiter;
     private readonly string _executable;
+    private readonly CrashBackoff _backoff = CrashBackoff.Default();
+    private readonly Lock _gate = new();
+    private TaskCompletionSource _restartRequested = NewSignal();
 
     public ChangeDebouncer Changes => _changes;
 
@@ -34,11 +37,34 @@ public sealed class Supervisor
         _executable = CommandResolver.Resolve(settings.Command, settings.WorkingDirectory, settings.Environment);
     }
 
+    /// <summary>Restarts the current generation now, as if a file had changed (key r).</summary>
+    public void RequestRestart()
+    {
+        lock (_gate)
+        {
+            _restartRequested.TrySetResult();
+        }
+    }
+
+    private Task NextRestartRequest()
+    {
+        lock (_gate)
+        {
+            if (_restartRequested.Task.IsCompleted)
+            {
+                _restartRequested = NewSignal();
+            }
+
+            return _restartRequested.Task;
+        }
+    }
+
     /// <summary>Runs until <paramref name="shutdown"/> fires; <paramref name="force"/> skips the graceful stop.</summary>
     public async Task<int> RunAsync(CancellationToken shutdown, CancellationToken force)
     {
         var generation = 0;
         IReadOnlyList<string> changed = [];
+        RestartCause? cause = null;
 
         if (_settings.Port is { } initialPort && !await _portWaiter.WaitAsync(initialPort, shutdown).ConfigureAwait(false))
         {
@@ -56,20 +82,32 @@ public sealed class Supervisor
 
             var worker = _launcher.Start(spec);
             var startedAt = Stopwatch.StartNew();
-            _log.Started(spec.DisplayCommand, worker.Pid, generation);
+            if (cause is null)
+            {
+                _log.Started(spec.DisplayCommand, worker.Pid, generation);
+            }
+            else
+            {
+                _log.StartedStep(spec.DisplayCommand, worker.Pid, generation);
+            }
+
             using var generationDone = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-            var readiness = ReportReadinessAsync(worker, generation, startedAt, generationDone.Token);
+            var readiness = ReportReadinessAsync(worker, generation, startedAt, cause, generationDone.Token);
             try
             {
                 var change = _changes.WaitForChangeAsync(shutdown);
+                var manual = NextRestartRequest();
                 var cancelled = Task.Delay(Timeout.Infinite, shutdown);
-                var first = await Task.WhenAny(change, worker.Exited, cancelled).ConfigureAwait(false);
+                var first = await Task.WhenAny(change, manual, worker.Exited, cancelled).ConfigureAwait(false);
+                Task? crashRestart = null;
 
                 if (first == worker.Exited)
                 {
-                    _log.WorkerExited(spec.DisplayCommand, await worker.Exited.ConfigureAwait(false), Duration.Format(startedAt.Elapsed));
+                    var uptime = startedAt.Elapsed;
+                    var delay = ReportExit(spec, worker.Pid, await worker.Exited.ConfigureAwait(false), uptime);
                     await StopTreeAsync(worker, generation, force).ConfigureAwait(false);
-                    first = await Task.WhenAny(change, cancelled).ConfigureAwait(false);
+                    crashRestart = delay is { } wait ? Task.Delay(wait, shutdown) : Task.Delay(Timeout.Infinite, shutdown);
+                    first = await Task.WhenAny(change, manual, crashRestart, cancelled).ConfigureAwait(false);
                 }
 
                 if (first == cancelled || shutdown.IsCancellationRequested)
@@ -79,14 +117,33 @@ public sealed class Supervisor
                     break;
                 }
 
-                // A change: stop now, while the burst may still be going on; start once it is quiet.
-                var quiet = _changes.WaitForQuietAsync(shutdown);
                 await generationDone.CancelAsync().ConfigureAwait(false);
-                var stopping = StopTreeAsync(worker, generation, force);
-                _log.Restarting(await ChangedPaths.DescribeBurstAsync(_changes, quiet, _settings.WatchRoots).ConfigureAwait(false));
-                await stopping.ConfigureAwait(false);
-                await EnsurePortFreeAsync(shutdown).ConfigureAwait(false);
-                changed = ChangedPaths.Relative(await quiet.ConfigureAwait(false), _settings.WatchRoots);
+                if (first == change)
+                {
+                    // A change: stop now, while the burst may still be going on; start once it is quiet.
+                    _backoff.Reset();
+                    var quiet = _changes.WaitForQuietAsync(shutdown);
+                    var stopping = StopTreeAsync(worker, generation, force);
+                    var what = await ChangedPaths.DescribeBurstAsync(_changes, quiet, _settings.WatchRoots).ConfigureAwait(false);
+                    _log.Restarting(what);
+                    cause = new RestartCause($"{what} changed");
+                    await FreePortAfterAsync(stopping, cause, shutdown).ConfigureAwait(false);
+                    changed = ChangedPaths.Relative(await quiet.ConfigureAwait(false), _settings.WatchRoots);
+                }
+                else if (first == manual)
+                {
+                    _backoff.Reset();
+                    _log.RestartRequested();
+                    cause = new RestartCause("restart requested");
+                    await StopAndFreePortAsync(worker, generation, cause, force, shutdown).ConfigureAwait(false);
+                    changed = [];
+                }
+                else
+                {
+                    cause = new RestartCause($"restart {_backoff.Streak} after a crash");
+                    await StopAndFreePortAsync(worker, generation, cause, force, shutdown).ConfigureAwait(false);
+                    changed = [];
+                }
             }
             catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
             {
@@ -106,7 +163,40 @@ public sealed class Supervisor
         return ExitCodes.Ok;
     }
 
-    private async Task StopTreeAsync(IWorker worker, int generation, CancellationToken force)
+    /// <summary>Logs a worker's own exit; returns how long to wait before restarting it, or null to wait for a change.</summary>
+    private TimeSpan? ReportExit(ProcessSpec spec, int pid, int exitCode, TimeSpan uptime)
+    {
+        var ran = Duration.Format(uptime);
+        if (exitCode is 126 or 127)
+        {
+            // The shell's "cannot execute" / "not found": restarting cannot help until something is edited.
+            _log.CannotRun(spec.DisplayCommand, pid, exitCode,
+                exitCode == 127 ? "command not found" : "found but not executable", ran);
+            return null;
+        }
+
+        if (!_settings.RestartOnCrash)
+        {
+            _log.WorkerExited(spec.DisplayCommand, pid, exitCode, ran);
+            return null;
+        }
+
+        var delay = _backoff.NextDelay(uptime);
+        _log.WorkerCrashedRestarting(spec.DisplayCommand, pid, exitCode, ran, Duration.Format(delay), _backoff.Streak);
+        return delay;
+    }
+
+    private Task StopAndFreePortAsync(IWorker worker, int generation, RestartCause cause, CancellationToken force, CancellationToken shutdown) =>
+        FreePortAfterAsync(StopTreeAsync(worker, generation, force), cause, shutdown);
+
+    private async Task FreePortAfterAsync(Task<TimeSpan> stopping, RestartCause cause, CancellationToken shutdown)
+    {
+        cause.StopTook = await stopping.ConfigureAwait(false);
+        cause.Port = _settings.Port;
+        cause.PortFreeTook = await EnsurePortFreeAsync(shutdown).ConfigureAwait(false);
+    }
+
+    private async Task<TimeSpan> StopTreeAsync(IWorker worker, int generation, CancellationToken force)
     {
         var outcome = await worker.StopAsync(_settings.Stop, force).ConfigureAwait(false);
         if (outcome.Forced && _settings.Stop.Signal != StopSignal.Kill)
@@ -115,13 +205,14 @@ public sealed class Supervisor
         }
 
         _log.Stopped(generation, Duration.Format(outcome.Elapsed), outcome.Forced ? " (forced)" : string.Empty);
+        return outcome.Elapsed;
     }
 
-    private async Task EnsurePortFreeAsync(CancellationToken shutdown)
+    private async Task<TimeSpan?> EnsurePortFreeAsync(CancellationToken shutdown)
     {
         if (_settings.Port is not { } port)
         {
-            return;
+            return null;
         }
 
         var clock = Stopwatch.StartNew();
@@ -132,22 +223,40 @@ public sealed class Supervisor
         }
 
         _log.PortFree(port, Duration.Format(clock.Elapsed));
+        return clock.Elapsed;
     }
 
     private string PortHeldMessage(int port) =>
         $"port {port} is still held by {PortOwner.Find(port).Describe()} after {Duration.Format(_settings.PortTimeout)}; "
         + "freshserve did not start it and will not stop it: end it yourself, or pick another port";
 
-    private async Task ReportReadinessAsync(IWorker worker, int generation, Stopwatch startedAt, CancellationToken cancellationToken)
+    private async Task ReportReadinessAsync(IWorker worker, int generation, Stopwatch startedAt, RestartCause? cause, CancellationToken cancellationToken)
     {
-        if (_settings.Port is not { } port)
+        var summary = cause is null ? string.Empty : " ← " + cause.Describe(worker.Pid);
+        string where;
+        Task<bool> ready;
+        if (_settings.ReadyUrl is { } url)
         {
+            where = $"at {url}";
+            ready = ReadinessProbe.WaitForHttpAsync(url, _settings.ReadyTimeout, cancellationToken);
+        }
+        else if (_settings.Port is { } port)
+        {
+            where = $"on port {port}";
+            ready = ReadinessProbe.WaitForConnectAsync(port, _settings.ReadyTimeout, cancellationToken);
+        }
+        else
+        {
+            if (cause is not null)
+            {
+                _log.Restarted(generation, cause.Describe(worker.Pid));
+            }
+
             return;
         }
 
         try
         {
-            var ready = ReadinessProbe.WaitForConnectAsync(port, _settings.ReadyTimeout, cancellationToken);
             var first = await Task.WhenAny(ready, worker.Exited).ConfigureAwait(false);
             if (first != ready || worker.Exited.IsCompleted)
             {
@@ -159,16 +268,18 @@ public sealed class Supervisor
                 // A port that accepts while our worker is already dead would be someone else's: never report that.
                 if (!worker.Exited.IsCompleted)
                 {
-                    _log.Ready(startedAt.ElapsedMilliseconds, port, generation);
+                    _log.Ready(startedAt.ElapsedMilliseconds, where, generation, summary);
                 }
             }
-            else
+            else if (!worker.Exited.IsCompleted)
             {
-                _log.NotReady(port, Duration.Format(_settings.ReadyTimeout), generation);
+                _log.NotReady(where, Duration.Format(_settings.ReadyTimeout), generation, worker.Pid, summary);
             }
         }
         catch (OperationCanceledException)
         {
         }
     }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -17,4 +17,26 @@ public sealed record WatchSettings
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public bool DetachStdin { get; init; }
     public Watching.WatchOptions Watching { get; init; } = new();
+
+
+    /// <summary>When set, readiness means this URL answers 2xx/3xx instead of the port accepting connections.</summary>
+    public Uri? ReadyUrl { get; init; }
+
+    /// <summary>Restart a worker that exits by itself, with a growing pause (see <see cref="CrashBackoff"/>).</summary>
+    public bool RestartOnCrash { get; init; }
+
+    /// <summary>True when freshserve reads keys (r, q, c, h) from the terminal.</summary>
+    public bool KeysEnabled { get; init; }
+
+    /// <summary>Delete __pycache__ folders under the watch roots before the first start.</summary>
+    public bool CleanBytecode { get; init; }
+
+    /// <summary>The preset recognized from the command (uvicorn, flask, vite...), or null.</summary>
+    public string? PresetName { get; init; }
+
+    /// <summary>Globs the preset watches by default; the watcher uses them when no --include is given.</summary>
+    public IReadOnlyList<string> PresetIncludes { get; init; } = [];
+
+    /// <summary>Environment defaults of the preset; the user's environment and --env win.</summary>
+    public IReadOnlyDictionary<string, string> PresetEnvironment { get; init; } = new Dictionary<string, string>();
 }

@@ -22,6 +22,11 @@ public static class WorkerEnvironment
             env[key] = value;
         }
 
+        foreach (var (key, value) in settings.PresetEnvironment)
+        {
+            env.TryAdd(key, value);
+        }
+
         if (IsPython(settings.Command, settings.CommandArguments))
         {
             env.TryAdd("PYTHONDONTWRITEBYTECODE", "1");

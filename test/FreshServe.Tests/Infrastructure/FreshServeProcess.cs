@@ -29,16 +29,7 @@ public sealed partial class FreshServeProcess : IAsyncDisposable
     public static FreshServeProcess Start(string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? env = null,
         IReadOnlyList<string>? wrapper = null)
     {
-        var info = new ProcessStartInfo(wrapper?[0] ?? TestPaths.DotnetHost)
-        {
-            WorkingDirectory = workingDirectory,
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
+        var info = NewStartInfo(wrapper?[0] ?? TestPaths.DotnetHost, workingDirectory);
         if (wrapper is not null)
         {
             foreach (var arg in wrapper.Skip(1).Append(TestPaths.DotnetHost))
@@ -53,6 +44,48 @@ public sealed partial class FreshServeProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
+        return Launch(info, env);
+    }
+
+    /// <summary>
+    /// Runs the tool inside a pseudo-terminal (util-linux <c>script</c>), so its stdin is a TTY: what it reads as keys
+    /// comes from <see cref="WriteInput"/>. <see cref="Pid"/> is then script's pid; freshserve is its child.
+    /// </summary>
+    public static FreshServeProcess StartInTerminal(string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    {
+        var command = string.Join(' ', new[] { TestPaths.DotnetHost, TestPaths.FreshServeDll }.Concat(args).Select(ShellQuote));
+        var info = NewStartInfo("script", workingDirectory);
+        foreach (var arg in new[] { "-qfec", command, "/dev/null" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return Launch(info, env);
+    }
+
+    private static string ShellQuote(string arg) => "'" + arg.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    /// <summary>Writes to the tool's stdin (the terminal, for <see cref="StartInTerminal"/>).</summary>
+    public void WriteInput(string text)
+    {
+        _process.StandardInput.Write(text);
+        _process.StandardInput.Flush();
+    }
+
+    private static ProcessStartInfo NewStartInfo(string fileName, string workingDirectory) =>
+        new(fileName)
+        {
+            WorkingDirectory = workingDirectory,
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+
+    private static FreshServeProcess Launch(ProcessStartInfo info, IDictionary<string, string>? env)
+    {
         info.Environment["NO_COLOR"] = "1";
         foreach (var (key, value) in env ?? new Dictionary<string, string>())
         {

@@ -36,6 +36,7 @@ internal static unsafe partial class Libc
     public static int SIGUSR1 => IsMac ? 30 : 10;
     public static int SIGUSR2 => IsMac ? 31 : 12;
     public static int SIGSTOP => IsMac ? 17 : 19;
+    public static int SIGCONT => IsMac ? 19 : 18;
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int kill(int pid, int sig);

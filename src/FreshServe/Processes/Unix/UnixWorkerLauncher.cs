@@ -178,6 +178,11 @@ internal sealed class UnixWorker : IWorker
         // A negative pid addresses the whole group; ESRCH means it is already empty.
         Libc.kill(-ProcessGroup, signal);
         Libc.kill(Pid, signal);
+        if (signal != Libc.SIGKILL)
+        {
+            // A stopped process (SIGTTIN from reading the terminal, SIGTSTP) keeps the signal pending until continued.
+            Libc.kill(-ProcessGroup, Libc.SIGCONT);
+        }
     }
 
     private bool GroupAlive() => Libc.kill(-ProcessGroup, 0) == 0;

@@ -1,0 +1,325 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using FreshServe.Cli;
+
+namespace FreshServe.Config;
+
+/// <summary>
+/// Reads freshserve.json: the command and every watch option, as camelCase keys. Every mistake (bad JSON, an unknown
+/// key, a value of the wrong type or range) is a <see cref="UsageException"/> that names the file, line and column.
+/// </summary>
+public static class ConfigFile
+{
+    public const string DefaultName = "freshserve.json";
+
+    /// <summary>The keys a config file may hold, each with the command-line option it stands for.</summary>
+    public static IReadOnlyList<string> Keys { get; } =
+    [
+        "$schema", "command", "watch", "port", "debounce", "stopSignal", "stopTimeout", "portTimeout", "readyUrl",
+        "readyTimeout", "env", "verbose", "quiet", "restartOnCrash", "noInput", "cleanBytecode", "preset",
+    ];
+
+    /// <summary>
+    /// The config for a run: <paramref name="explicitPath"/> (--config) must exist; otherwise freshserve.json in
+    /// <paramref name="folder"/> is used when present. Returns null when there is none.
+    /// </summary>
+    public static ConfigValues? Find(string? explicitPath, string folder)
+    {
+        if (explicitPath is not null)
+        {
+            var full = System.IO.Path.GetFullPath(explicitPath, folder);
+            return File.Exists(full)
+                ? Load(full)
+                : throw new UsageException($"--config: file '{full}' does not exist");
+        }
+
+        var implicitPath = System.IO.Path.Combine(folder, DefaultName);
+        return File.Exists(implicitPath) ? Load(implicitPath) : null;
+    }
+
+    public static ConfigValues Load(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"{path}: cannot read it: {e.Message}");
+        }
+
+        try
+        {
+            return new Parser(path, bytes).Parse();
+        }
+        catch (JsonException e)
+        {
+            var line = (e.LineNumber ?? 0) + 1;
+            var column = (e.BytePositionInLine ?? 0) + 1;
+            throw new UsageException($"{path}: line {line}, column {column}: not valid JSON: {Describe(e.Message)}");
+        }
+    }
+
+    /// <summary>
+    /// The parser's reason in words. This build trims resource strings (UseSystemResourceKeys), so the message may be
+    /// a bare key such as "ExpectedSeparatorAfterPropertyNameNotFound, ..." that is turned into lower-case words.
+    /// </summary>
+    internal static string Describe(string message)
+    {
+        var cut = message.IndexOf(" LineNumber", StringComparison.Ordinal);
+        var head = (cut > 0 ? message[..cut] : message).Trim();
+        var keyEnd = head.IndexOfAny([',', ' ']);
+        var key = keyEnd > 0 ? head[..keyEnd] : head;
+        if (FriendlyReasons.TryGetValue(key, out var friendly))
+        {
+            return friendly;
+        }
+
+        if (head.Contains(' ', StringComparison.Ordinal) && keyEnd > 0 && head[keyEnd] == ' ')
+        {
+            return head.TrimEnd('.');
+        }
+
+        head = key;
+        var words = new StringBuilder();
+        foreach (var c in head)
+        {
+            if (char.IsUpper(c) && words.Length > 0)
+            {
+                words.Append(' ');
+            }
+
+            words.Append(char.ToLowerInvariant(c));
+        }
+
+        return words.ToString();
+    }
+
+    private static readonly Dictionary<string, string> FriendlyReasons = new(StringComparer.Ordinal)
+    {
+        ["FoundInvalidCharacter"] = "unexpected character (a missing comma between entries?)",
+        ["ExpectedStartOfPropertyNotFound"] = "expected a key in double quotes (a trailing or doubled comma, or an unquoted key?)",
+        ["ExpectedStartOfPropertyOrValueNotFound"] = "expected a key or a value",
+        ["ExpectedStartOfValueNotFound"] = "expected a value",
+        ["ExpectedSeparatorAfterPropertyNameNotFound"] = "expected ':' after the key",
+        ["ExpectedEndOfDigitNotFound"] = "a number is cut short (is the file complete?)",
+        ["ExpectedEndAfterSingleJson"] = "more content after the closing '}'",
+        ["EndOfStringNotFound"] = "a string is not closed with '\"'",
+        ["ZeroDepthAtEnd"] = "the file ends before the closing '}'",
+        ["ExpectedJsonTokens"] = "the file is empty",
+        ["MismatchedObjectArray"] = "a ']' or '}' does not match its opening bracket",
+        ["InvalidCharacterWithinString"] = "a control character inside a string (write newlines as \\n)",
+    };
+
+    private ref struct Parser
+    {
+        private readonly string _path;
+        private readonly byte[] _bytes;
+        private readonly int _start;
+        private Utf8JsonReader _reader;
+
+        public Parser(string path, byte[] bytes)
+        {
+            _path = path;
+            _bytes = bytes;
+            _start = bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? Encoding.UTF8.Preamble.Length : 0;
+            _reader = new Utf8JsonReader(bytes.AsSpan(_start), new JsonReaderOptions
+            {
+                CommentHandling = JsonCommentHandling.Skip,
+                AllowTrailingCommas = true,
+            });
+        }
+
+        public ConfigValues Parse()
+        {
+            var values = new ConfigValues { Path = _path };
+            Read();
+            if (_reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw Error("the file must hold one JSON object, like { \"command\": [\"uvicorn\", \"web_app:app\"] }");
+            }
+
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            while (Read() && _reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var key = _reader.GetString()!;
+                if (!Keys.Contains(key))
+                {
+                    var suggestion = Suggestions.Closest(key, Keys.Skip(1));
+                    throw Error(suggestion is null
+                        ? $"unknown key '{key}'; the keys are: {string.Join(", ", Keys.Skip(1))}"
+                        : $"unknown key '{key}'; did you mean '{suggestion}'?");
+                }
+
+                if (!seen.Add(key))
+                {
+                    throw Error($"'{key}' is set twice");
+                }
+
+                Read();
+                values = key switch
+                {
+                    "$schema" => Skip(values),
+                    "command" => values with { Command = ReadCommand(key) },
+                    "watch" => values with { Watch = ReadStrings(key) },
+                    "port" => values with { Port = ReadInt(key, 1, 65535) },
+                    "debounce" => values with { Debounce = ReadInt(key, 0, 60_000) },
+                    "stopSignal" => values with { StopSignal = ReadSignal(key) },
+                    "stopTimeout" => values with { StopTimeout = ReadDuration(key) },
+                    "portTimeout" => values with { PortTimeout = ReadDuration(key) },
+                    "readyUrl" => values with { ReadyUrl = ReadUrl(key) },
+                    "readyTimeout" => values with { ReadyTimeout = ReadDuration(key) },
+                    "env" => values with { Env = ReadEnv(key) },
+                    "verbose" => values with { Verbose = ReadBool(key) },
+                    "quiet" => values with { Quiet = ReadBool(key) },
+                    "restartOnCrash" => values with { RestartOnCrash = ReadBool(key) },
+                    "noInput" => values with { NoInput = ReadBool(key) },
+                    "cleanBytecode" => values with { CleanBytecode = ReadBool(key) },
+                    "preset" => values with { Preset = ReadString(key) },
+                    _ => throw new InvalidOperationException(key),
+                };
+            }
+
+            if (Read())
+            {
+                throw Error("unexpected content after the JSON object");
+            }
+
+            return values;
+        }
+
+        private bool Read() => _reader.Read();
+
+        private ConfigValues Skip(ConfigValues values)
+        {
+            _reader.Skip();
+            return values;
+        }
+
+        private string ReadString(string key) =>
+            _reader.TokenType == JsonTokenType.String ? _reader.GetString()! : throw Error($"'{key}' must be a string");
+
+        private IReadOnlyList<string> ReadStrings(string key)
+        {
+            if (_reader.TokenType == JsonTokenType.String)
+            {
+                return [_reader.GetString()!];
+            }
+
+            if (_reader.TokenType != JsonTokenType.StartArray)
+            {
+                throw Error($"'{key}' must be a string or an array of strings");
+            }
+
+            var items = new List<string>();
+            while (Read() && _reader.TokenType != JsonTokenType.EndArray)
+            {
+                items.Add(_reader.TokenType == JsonTokenType.String
+                    ? _reader.GetString()!
+                    : throw Error($"'{key}' must be an array of strings"));
+            }
+
+            return items;
+        }
+
+        private IReadOnlyList<string> ReadCommand(string key)
+        {
+            var isString = _reader.TokenType == JsonTokenType.String;
+            var items = ReadStrings(key);
+            if (isString)
+            {
+                // A string is split on spaces; an array keeps arguments that contain spaces intact.
+                items = items[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            }
+
+            return items.Count > 0 ? items : throw Error($"'{key}' is empty; give the server command, like [\"uvicorn\", \"web_app:app\"]");
+        }
+
+        private int ReadInt(string key, int min, int max)
+        {
+            if (_reader.TokenType != JsonTokenType.Number || !_reader.TryGetInt32(out var value))
+            {
+                throw Error($"'{key}' must be a whole number");
+            }
+
+            return value >= min && value <= max ? value : throw Error($"'{key}' must be between {min} and {max}");
+        }
+
+        private bool ReadBool(string key) => _reader.TokenType switch
+        {
+            JsonTokenType.True => true,
+            JsonTokenType.False => false,
+            _ => throw Error($"'{key}' must be true or false"),
+        };
+
+        private string ReadDuration(string key)
+        {
+            var text = _reader.TokenType switch
+            {
+                JsonTokenType.Number when _reader.TryGetDouble(out var ms) => ms.ToString(CultureInfo.InvariantCulture) + "ms",
+                JsonTokenType.String => _reader.GetString()!,
+                _ => throw Error($"'{key}' must be a duration like \"5s\" or a number of milliseconds"),
+            };
+            return Duration.TryParse(text, out _) ? text : throw Error($"'{key}': '{text}' is not a duration; write it like 500ms, 5s or 2m");
+        }
+
+        private string ReadSignal(string key)
+        {
+            var text = ReadString(key);
+            try
+            {
+                StopSignals.Parse(text);
+                return text;
+            }
+            catch (UsageException e)
+            {
+                throw Error($"'{key}'{e.Message["--stop-signal".Length..]}");
+            }
+        }
+
+        private string ReadUrl(string key)
+        {
+            var text = ReadString(key);
+            return ReadyUrls.TryParse(text, out _) ? text : throw Error($"'{key}': '{text}' is not an http:// or https:// URL");
+        }
+
+        private Dictionary<string, string> ReadEnv(string key)
+        {
+            if (_reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw Error($"'{key}' must be an object of names and string values, like {{ \"DEBUG\": \"1\" }}");
+            }
+
+            var env = new Dictionary<string, string>(StringComparer.Ordinal);
+            while (Read() && _reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = _reader.GetString()!;
+                Read();
+                env[name] = _reader.TokenType == JsonTokenType.String
+                    ? _reader.GetString()!
+                    : throw Error($"'{key}.{name}' must be a string (write numbers in quotes)");
+            }
+
+            return env;
+        }
+
+        private UsageException Error(string message)
+        {
+            var offset = _start + (int)_reader.TokenStartIndex;
+            var line = 1;
+            var lineStart = _start;
+            for (var i = 0; i < offset && i < _bytes.Length; i++)
+            {
+                if (_bytes[i] == (byte)'\n')
+                {
+                    line++;
+                    lineStart = i + 1;
+                }
+            }
+
+            return new UsageException($"{_path}: line {line}, column {offset - lineStart + 1}: {message}");
+        }
+    }
+}

@@ -1,0 +1,25 @@
+namespace FreshServe.Config;
+
+/// <summary>What a config file sets; null (or empty) means "not set here", so the command line and defaults decide.</summary>
+public sealed record ConfigValues
+{
+    /// <summary>The file the values came from, as a full path.</summary>
+    public required string Path { get; init; }
+
+    public IReadOnlyList<string>? Command { get; init; }
+    public IReadOnlyList<string>? Watch { get; init; }
+    public int? Port { get; init; }
+    public int? Debounce { get; init; }
+    public string? StopSignal { get; init; }
+    public string? StopTimeout { get; init; }
+    public string? PortTimeout { get; init; }
+    public string? ReadyUrl { get; init; }
+    public string? ReadyTimeout { get; init; }
+    public IReadOnlyDictionary<string, string>? Env { get; init; }
+    public bool? Verbose { get; init; }
+    public bool? Quiet { get; init; }
+    public bool? RestartOnCrash { get; init; }
+    public bool? NoInput { get; init; }
+    public bool? CleanBytecode { get; init; }
+    public string? Preset { get; init; }
+}

@@ -1,0 +1,83 @@
+using FreshServe.Logging;
+using Microsoft.Extensions.Logging;
+
+namespace FreshServe.Keys;
+
+/// <summary>
+/// Single keys typed in the terminal freshserve runs in: r restarts, q quits, c clears the screen, h prints help.
+/// Only used when stdin is a terminal and --no-input is not given; the worker then gets /dev/null as its stdin, so
+/// it never competes for (or is stopped by) the terminal.
+/// </summary>
+public sealed class KeyCommands
+{
+    private readonly ILogger _log;
+    private readonly Action _restart;
+    private readonly Action _quit;
+
+    public KeyCommands(ILogger log, Action restart, Action quit)
+    {
+        _log = log;
+        _restart = restart;
+        _quit = quit;
+    }
+
+    /// <summary>True when keys can be read: stdin is a terminal and the user did not opt out.</summary>
+    public static bool Available(bool noInput) => !noInput && !Console.IsInputRedirected;
+
+    /// <summary>Prints the hint and starts reading keys on a background thread (ReadKey blocks).</summary>
+    public void Start()
+    {
+        _log.KeysHint();
+        var reader = new Thread(ReadLoop) { IsBackground = true, Name = "freshserve keys" };
+        reader.Start();
+    }
+
+    private void ReadLoop()
+    {
+        while (true)
+        {
+            ConsoleKeyInfo key;
+            try
+            {
+                key = Console.ReadKey(intercept: true);
+            }
+            catch (InvalidOperationException)
+            {
+                return;
+            }
+            catch (IOException)
+            {
+                return;
+            }
+
+            if (!Handle(key.KeyChar))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Acts on one key; returns false once reading should stop (after q).</summary>
+    public bool Handle(char key)
+    {
+        switch (char.ToLowerInvariant(key))
+        {
+            case 'r':
+                _restart();
+                return true;
+            case 'q':
+                _quit();
+                return false;
+            case 'c':
+                // Clear screen and scrollback, cursor home: what `clear` does on xterm-compatible terminals.
+                Console.Error.Write("\e[H\e[2J\e[3J");
+                Console.Error.Flush();
+                return true;
+            case 'h' or '?':
+                _log.KeysHelp();
+                return true;
+            default:
+                return true;
+        }
+    }
+}

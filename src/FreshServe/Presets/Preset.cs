@@ -1,0 +1,33 @@
+namespace FreshServe.Presets;
+
+/// <summary>
+/// What freshserve knows about a common dev server: the port it listens on when none is given, the files worth a
+/// restart, environment defaults, and how to find its port and its own reloader in its arguments.
+/// </summary>
+public sealed record Preset
+{
+    public required string Name { get; init; }
+
+    /// <summary>The server's own default port, used when neither --port nor the command names one.</summary>
+    public int? DefaultPort { get; init; }
+
+    public IReadOnlyList<string> Includes { get; init; } = [];
+
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Finds the port in the server's own arguments and environment, in ways the generic detector does not know.</summary>
+    public Func<IReadOnlyList<string>, IReadOnlyDictionary<string, string>, int?> FindPort { get; init; } = static (_, _) => null;
+
+    /// <summary>Returns a warning (what is wrong and how to fix it) when the command runs its own reloader.</summary>
+    public Func<IReadOnlyList<string>, IReadOnlyDictionary<string, string>, string?> FindOwnReloader { get; init; } = static (_, _) => null;
+}
+
+/// <summary>A preset recognized in a command, with the server's own arguments (after <c>python -m x</c>, <c>npx</c>...).</summary>
+public sealed record PresetMatch(Preset Preset, IReadOnlyList<string> ServerArguments)
+{
+    /// <summary>The port from the server's own arguments (the generic forms, then the preset's), else its default.</summary>
+    public int? Port(IReadOnlyDictionary<string, string> env) =>
+        Cli.PortDetector.Detect(ServerArguments, env)?.Port ?? Preset.FindPort(ServerArguments, env) ?? Preset.DefaultPort;
+
+    public string? ReloaderWarning(IReadOnlyDictionary<string, string> env) => Preset.FindOwnReloader(ServerArguments, env);
+}

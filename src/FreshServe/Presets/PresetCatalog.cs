@@ -1,0 +1,257 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace FreshServe.Presets;
+
+/// <summary>The presets, and how each is recognized from the command line the user wraps.</summary>
+public static class PresetCatalog
+{
+    private static readonly string[] PythonIncludes = ["**/*.py", "**/templates/**", "**/.env"];
+    private static readonly Dictionary<string, string> PythonEnvironment = new(StringComparer.Ordinal)
+    {
+        ["PYTHONDONTWRITEBYTECODE"] = "1",
+        ["PYTHONUNBUFFERED"] = "1",
+    };
+
+    public static readonly Preset Uvicorn = new()
+    {
+        Name = "uvicorn",
+        DefaultPort = 8000,
+        Includes = PythonIncludes,
+        Environment = PythonEnvironment,
+        FindPort = (_, env) => PortFromEnv(env, "UVICORN_PORT"),
+        FindOwnReloader = (args, _) => args.Contains("--reload")
+            ? "uvicorn --reload runs its own reloader next to freshserve's: two reloaders fight (double restarts, a reloader parent that keeps the port). Remove --reload from the command."
+            : null,
+    };
+
+    public static readonly Preset Flask = new()
+    {
+        Name = "flask",
+        DefaultPort = 5000,
+        Includes = PythonIncludes,
+        Environment = PythonEnvironment,
+        FindPort = (_, env) => PortFromEnv(env, "FLASK_RUN_PORT"),
+        FindOwnReloader = (args, env) =>
+            !args.Contains("--no-reload") && (args.Contains("--reload") || args.Contains("--debug") || Get(env, "FLASK_DEBUG") is "1" or "true")
+                ? "flask's debug mode runs its own reloader next to freshserve's: two reloaders fight. Add --no-reload to 'flask run' (the debugger stays on)."
+                : null,
+    };
+
+    public static readonly Preset Django = new()
+    {
+        Name = "django",
+        DefaultPort = 8000,
+        Includes = PythonIncludes,
+        Environment = PythonEnvironment,
+        FindPort = (args, _) => DjangoPort(args),
+        FindOwnReloader = (args, _) => args.Contains("--noreload")
+            ? null
+            : "django runserver runs its own autoreloader next to freshserve's: two reloaders fight. Add --noreload: python manage.py runserver --noreload",
+    };
+
+    public static readonly Preset Gunicorn = new()
+    {
+        Name = "gunicorn",
+        DefaultPort = 8000,
+        Includes = PythonIncludes,
+        Environment = PythonEnvironment,
+        FindPort = (args, _) => GunicornPort(args),
+        FindOwnReloader = (args, _) => args.Contains("--reload")
+            ? "gunicorn --reload runs its own reloader next to freshserve's: two reloaders fight. Remove --reload from the command."
+            : null,
+    };
+
+    public static readonly Preset Node = new()
+    {
+        Name = "node",
+        Includes = ["**/*.js", "**/*.mjs", "**/*.cjs", "**/*.ts", "**/*.json", "**/.env"],
+        FindOwnReloader = (args, _) => args.Contains("--watch")
+            ? "node --watch restarts the server itself next to freshserve: two reloaders fight. Remove --watch from the command."
+            : null,
+    };
+
+    public static readonly Preset Nodemon = Node with
+    {
+        Name = "nodemon",
+        FindOwnReloader = (_, _) =>
+            "nodemon is a reloader itself: with freshserve around it, two reloaders fight. Run node directly: freshserve watch -- node server.js",
+    };
+
+    public static readonly Preset Vite = new()
+    {
+        Name = "vite",
+        DefaultPort = 5173,
+        // Vite serves source changes itself (HMR): restart only when its config or dependencies change.
+        Includes = ["vite.config.*", "package.json", ".env", ".env.*"],
+    };
+
+    public static readonly Preset DotnetRun = new()
+    {
+        Name = "dotnet run",
+        Includes = ["**/*.cs", "**/*.fs", "**/*.csproj", "**/*.fsproj", "**/*.razor", "**/*.cshtml", "**/appsettings*.json"],
+        Environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["DOTNET_NOLOGO"] = "1" },
+    };
+
+    public static readonly Preset DotnetWatch = DotnetRun with
+    {
+        Name = "dotnet watch",
+        FindOwnReloader = (_, _) =>
+            "dotnet watch is a reloader itself: with freshserve around it, two reloaders fight. Use dotnet run instead: freshserve watch -- dotnet run",
+    };
+
+    public static readonly Preset GoRun = new()
+    {
+        Name = "go run",
+        Includes = ["**/*.go", "go.mod", "go.sum", "**/templates/**"],
+    };
+
+    public static readonly Preset Rails = new()
+    {
+        Name = "rails",
+        DefaultPort = 3000,
+        // Rails reloads app/ code itself on each request in development; a restart is needed for config, gems and lib.
+        Includes = ["config/**", "lib/**/*.rb", "Gemfile", "Gemfile.lock", ".env"],
+    };
+
+    public static IReadOnlyList<Preset> All { get; } =
+        [Uvicorn, Flask, Django, Gunicorn, Node, Nodemon, Vite, DotnetRun, DotnetWatch, GoRun, Rails];
+
+    /// <summary>A preset by name (for --preset and the config file), or null.</summary>
+    public static Preset? Named(string name) =>
+        All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)
+                                || string.Equals(p.Name.Replace(' ', '-'), name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Recognizes the dev server in <paramref name="command"/> and its arguments, or returns null.</summary>
+    public static PresetMatch? Recognize(string command, IReadOnlyList<string> args, string workingDirectory)
+    {
+        var name = Path.GetFileNameWithoutExtension(command).ToLowerInvariant();
+        var rest = args.ToArray();
+
+        if (name.StartsWith("python", StringComparison.Ordinal))
+        {
+            if (rest is ["-m", var module, .. var afterModule])
+            {
+                return module == "django" ? RecognizeDjango(afterModule) : Recognize(module, afterModule, workingDirectory);
+            }
+
+            return rest is [var script, .. var afterScript] && Path.GetFileName(script) == "manage.py"
+                ? RecognizeDjango(afterScript)
+                : null;
+        }
+
+        return name switch
+        {
+            "uvicorn" => new(Uvicorn, rest),
+            "flask" => new(Flask, rest),
+            "gunicorn" => new(Gunicorn, rest),
+            "django-admin" => RecognizeDjango(rest),
+            "node" => new(Node, rest),
+            "nodemon" => new(Nodemon, rest),
+            "vite" => new(Vite, rest),
+            "npx" or "pnpx" or "bunx" => rest.Length > 0 ? Recognize(rest[0], rest[1..], workingDirectory) : null,
+            "npm" or "pnpm" or "yarn" or "bun" => RecognizePackageScript(rest, workingDirectory),
+            "dotnet" => rest switch
+            {
+                ["run", ..] => new(DotnetRun, rest[1..]),
+                ["watch", ..] => new(DotnetWatch, rest[1..]),
+                _ => null,
+            },
+            "go" => rest is ["run", ..] ? new(GoRun, rest[1..]) : null,
+            "rails" => rest is ["s" or "server", ..] ? new(Rails, rest[1..]) : null,
+            "bundle" => rest is ["exec", var tool, .. var after] ? Recognize(tool, after, workingDirectory) : null,
+            _ => null,
+        };
+    }
+
+    private static PresetMatch? RecognizeDjango(string[] args) =>
+        args is ["runserver", ..] ? new(Django, args[1..]) : null;
+
+    /// <summary><c>npm run dev</c>: what the script runs decides (vite, nodemon, or plain node).</summary>
+    private static PresetMatch? RecognizePackageScript(string[] args, string workingDirectory)
+    {
+        var scriptName = args switch
+        {
+            ["run" or "run-script", var named, ..] => named,
+            ["start"] or ["start", "--", ..] => "start",
+            [var bare, ..] when !bare.StartsWith('-') && bare is not ("install" or "exec" or "x") => bare,
+            _ => null,
+        };
+        if (scriptName is null)
+        {
+            return null;
+        }
+
+        var scriptText = ReadPackageScript(workingDirectory, scriptName) ?? string.Empty;
+        var words = scriptText.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (words.Contains("vite"))
+        {
+            return new(Vite, words.SkipWhile(w => w != "vite").Skip(1).ToArray());
+        }
+
+        if (words.Contains("nodemon"))
+        {
+            return new(Nodemon with
+            {
+                FindOwnReloader = (_, _) =>
+                    $"the '{scriptName}' script runs nodemon, a reloader itself: with freshserve around it, two reloaders fight. Point freshserve at the server directly (e.g. freshserve watch -- node server.js).",
+            }, []);
+        }
+
+        return new(Node, words.SkipWhile(w => w != "node").Skip(1).ToArray());
+    }
+
+    private static string? ReadPackageScript(string folder, string scriptName)
+    {
+        var path = Path.Combine(folder, "package.json");
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            return doc.RootElement.TryGetProperty("scripts", out var scripts)
+                   && scripts.ValueKind == JsonValueKind.Object
+                   && scripts.TryGetProperty(scriptName, out var script)
+                   && script.ValueKind == JsonValueKind.String
+                ? script.GetString()
+                : null;
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>runserver's address argument: <c>8001</c>, <c>0.0.0.0:8001</c>, <c>[::]:8001</c>.</summary>
+    private static int? DjangoPort(IReadOnlyList<string> args)
+    {
+        var address = args.FirstOrDefault(a => !a.StartsWith('-'));
+        return address is null ? null : TryPort(address[(address.LastIndexOf(':') + 1)..]);
+    }
+
+    /// <summary>gunicorn's <c>-b/--bind host:port</c> (a unix: socket has no port).</summary>
+    private static int? GunicornPort(IReadOnlyList<string> args)
+    {
+        for (var i = 0; i < args.Count; i++)
+        {
+            var bind = args[i] switch
+            {
+                "-b" or "--bind" when i + 1 < args.Count => args[i + 1],
+                var a when a.StartsWith("--bind=", StringComparison.Ordinal) => a["--bind=".Length..],
+                _ => null,
+            };
+            if (bind is not null && !bind.StartsWith("unix:", StringComparison.Ordinal))
+            {
+                return TryPort(bind[(bind.LastIndexOf(':') + 1)..]);
+            }
+        }
+
+        return null;
+    }
+
+    private static int? PortFromEnv(IReadOnlyDictionary<string, string> env, string key) => TryPort(Get(env, key));
+
+    private static string? Get(IReadOnlyDictionary<string, string> env, string key) =>
+        env.TryGetValue(key, out var value) ? value : System.Environment.GetEnvironmentVariable(key);
+
+    private static int? TryPort(string? text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535 ? port : null;
+}

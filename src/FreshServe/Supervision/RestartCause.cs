@@ -1,0 +1,30 @@
+using FreshServe.Cli;
+
+namespace FreshServe.Supervision;
+
+/// <summary>Why and how a generation replaced the previous one: what the one summary line of a restart reports.</summary>
+public sealed class RestartCause(string reason)
+{
+    public string Reason { get; } = reason;
+    public TimeSpan? StopTook { get; set; }
+    public int? Port { get; set; }
+    public TimeSpan? PortFreeTook { get; set; }
+
+    /// <summary>"page.txt changed; stopped in 12 ms, port 8000 free after 0 ms, started pid 4242".</summary>
+    public string Describe(int pid)
+    {
+        var parts = new List<string>();
+        if (StopTook is { } stop)
+        {
+            parts.Add($"stopped in {Duration.Format(stop)}");
+        }
+
+        if (Port is { } port && PortFreeTook is { } free)
+        {
+            parts.Add($"port {port} free after {Duration.Format(free)}");
+        }
+
+        parts.Add($"started pid {pid}");
+        return $"{Reason}; {string.Join(", ", parts)}";
+    }
+}

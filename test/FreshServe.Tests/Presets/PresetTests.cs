@@ -1,0 +1,121 @@
+using FreshServe.Cli;
+using FreshServe.Presets;
+using FreshServe.Tests.Infrastructure;
+
+namespace FreshServe.Tests.Presets;
+
+public sealed class PresetTests
+{
+    private static readonly Dictionary<string, string> NoEnv = new();
+
+    [Theory]
+    [InlineData("uvicorn web_app:app", "uvicorn", 8000)]
+    [InlineData("uvicorn web_app:app --port 8001", "uvicorn", 8001)]
+    [InlineData("/usr/bin/python3 -m uvicorn web_app:app", "uvicorn", 8000)]
+    [InlineData("flask run", "flask", 5000)]
+    [InlineData("flask --app hello run -p 5001", "flask", 5001)]
+    [InlineData("python manage.py runserver", "django", 8000)]
+    [InlineData("python3 manage.py runserver 0.0.0.0:8002 --noreload", "django", 8002)]
+    [InlineData("django-admin runserver 8003", "django", 8003)]
+    [InlineData("gunicorn app:app", "gunicorn", 8000)]
+    [InlineData("gunicorn -b 127.0.0.1:8004 app:app", "gunicorn", 8004)]
+    [InlineData("gunicorn --bind=:8005 app:app", "gunicorn", 8005)]
+    [InlineData("vite", "vite", 5173)]
+    [InlineData("npx vite --port 5174", "vite", 5174)]
+    [InlineData("rails server", "rails", 3000)]
+    [InlineData("bin/rails s -p 3001", "rails", 3001)]
+    [InlineData("bundle exec rails server", "rails", 3000)]
+    [InlineData("node server.js", "node", null)]
+    [InlineData("dotnet run --urls http://localhost:5080", "dotnet run", 5080)]
+    [InlineData("go run .", "go run", null)]
+    public void The_preset_and_its_port_come_from_the_command(string commandLine, string preset, int? port)
+    {
+        using var folder = new TempFolder();
+        var settings = new WatchCommand { RemainingArguments = commandLine.Split(' ') }.ToSettings(folder.Path);
+        Assert.Equal(preset, settings.PresetName);
+        Assert.Equal(port, settings.Port);
+        Assert.NotEmpty(settings.PresetIncludes);
+    }
+
+    [Theory]
+    [InlineData("sh -c true")]
+    [InlineData("python script.py")]
+    [InlineData("flask-foo run")]
+    [InlineData("dotnet build")]
+    public void Other_commands_have_no_preset(string commandLine)
+    {
+        var parts = commandLine.Split(' ');
+        Assert.Null(PresetCatalog.Recognize(parts[0], parts[1..], Path.GetTempPath()));
+    }
+
+    [Fact]
+    public void Npm_scripts_are_read_from_package_json()
+    {
+        using var folder = new TempFolder();
+        folder.Write("package.json", """{ "scripts": { "dev": "vite --port 5180", "start": "node server.js", "watch": "nodemon server.js" } }""");
+
+        var dev = PresetCatalog.Recognize("npm", ["run", "dev"], folder.Path)!;
+        Assert.Equal("vite", dev.Preset.Name);
+        Assert.Equal(5180, new WatchCommand { RemainingArguments = ["npm", "run", "dev"] }.ToSettings(folder.Path).Port);
+        Assert.Equal("node", PresetCatalog.Recognize("npm", ["start"], folder.Path)!.Preset.Name);
+        var watch = PresetCatalog.Recognize("npm", ["run", "watch"], folder.Path)!;
+        Assert.Contains("runs nodemon", watch.ReloaderWarning(NoEnv));
+    }
+
+    [Theory]
+    [InlineData("uvicorn web_app:app --reload", "Remove --reload")]
+    [InlineData("flask run --debug", "Add --no-reload")]
+    [InlineData("python manage.py runserver", "Add --noreload")]
+    [InlineData("gunicorn --reload app:app", "Remove --reload")]
+    [InlineData("nodemon server.js", "Run node directly")]
+    [InlineData("npx nodemon server.js", "Run node directly")]
+    [InlineData("node --watch server.js", "Remove --watch")]
+    [InlineData("dotnet watch run", "Use dotnet run instead")]
+    public void A_command_with_its_own_reloader_gets_a_warning_with_the_fix(string commandLine, string fix)
+    {
+        var parts = commandLine.Split(' ');
+        var match = PresetCatalog.Recognize(parts[0], parts[1..], Path.GetTempPath());
+        Assert.NotNull(match);
+        var warning = match.ReloaderWarning(NoEnv);
+        Assert.NotNull(warning);
+        Assert.Contains("two reloaders fight", warning);
+        Assert.Contains(fix, warning);
+    }
+
+    [Theory]
+    [InlineData("uvicorn web_app:app")]
+    [InlineData("flask run --debug --no-reload")]
+    [InlineData("python manage.py runserver --noreload")]
+    [InlineData("node server.js")]
+    [InlineData("dotnet run")]
+    public void A_command_without_its_own_reloader_gets_no_warning(string commandLine)
+    {
+        var parts = commandLine.Split(' ');
+        Assert.Null(PresetCatalog.Recognize(parts[0], parts[1..], Path.GetTempPath())!.ReloaderWarning(NoEnv));
+    }
+
+    [Fact]
+    public void Preset_none_turns_recognition_off_and_a_named_preset_applies_to_any_command()
+    {
+        using var folder = new TempFolder();
+        var off = new WatchCommand { Preset = "none", RemainingArguments = ["uvicorn", "app:app"] }.ToSettings(folder.Path);
+        Assert.Null(off.PresetName);
+        Assert.Null(off.Port);
+
+        var named = new WatchCommand { Preset = "flask", RemainingArguments = ["./run-my-flask.sh"] }.ToSettings(folder.Path);
+        Assert.Equal("flask", named.PresetName);
+        Assert.Equal(5000, named.Port);
+    }
+
+    [Fact]
+    public void Python_presets_turn_off_bytecode_writes_unless_the_user_says_otherwise()
+    {
+        using var folder = new TempFolder();
+        var settings = new WatchCommand { RemainingArguments = ["gunicorn", "app:app"], Env = ["PYTHONUNBUFFERED=0"] }.ToSettings(folder.Path);
+        var env = FreshServe.Supervision.WorkerEnvironment.Build(settings, 1, []);
+        Assert.Equal("1", env["PYTHONDONTWRITEBYTECODE"]);
+        Assert.Equal("0", env["PYTHONUNBUFFERED"]);
+        Assert.Contains("**/*.py", settings.PresetIncludes);
+        Assert.Contains("**/templates/**", settings.PresetIncludes);
+    }
+}
