@@ -111,7 +111,7 @@ public sealed class WatchCommand
             return ExitCodes.Ok;
         }
 
-        var settings = ToSettings(Environment.CurrentDirectory, stdinIsTerminal: !Console.IsInputRedirected);
+        var settings = ToSettings(Environment.CurrentDirectory, stdinIsTerminal: Keys.KeyCommands.StdinIsForegroundTerminal());
         using var loggerFactory = LoggingSetup.Create(_quiet ? LogLevel.Warning : _verbose ? LogLevel.Debug : LogLevel.Information);
         var log = loggerFactory.CreateLogger("freshserve");
         if (_configPath is not null)

@@ -21,8 +21,19 @@ public sealed class KeyCommands
         _quit = quit;
     }
 
-    /// <summary>True when keys can be read: stdin is a terminal and the user did not opt out.</summary>
-    public static bool Available(bool noInput) => !noInput && !Console.IsInputRedirected;
+    /// <summary>
+    /// True when keys can be read: stdin is a terminal and freshserve runs in its foreground (started with a trailing
+    /// &amp;, reading the terminal would stop freshserve with SIGTTIN).
+    /// </summary>
+    public static bool StdinIsForegroundTerminal()
+    {
+        if (Console.IsInputRedirected)
+        {
+            return false;
+        }
+
+        return OperatingSystem.IsWindows() || Processes.Unix.Libc.tcgetpgrp(0) == Processes.Unix.Libc.getpgrp();
+    }
 
     /// <summary>Prints the hint and starts reading keys on a background thread (ReadKey blocks).</summary>
     public void Start()

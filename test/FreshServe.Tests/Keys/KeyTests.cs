@@ -104,4 +104,36 @@ public sealed class KeyTests
         Assert.DoesNotContain("forced", stopped);
         await fs.WaitForLineAsync(@"generation 2", Patience);
     }
+
+    [Fact]
+    public async Task Started_in_the_background_of_a_terminal_it_reads_no_keys_and_is_not_stopped()
+    {
+        // An interactive bash (job control on) in a pseudo-terminal runs freshserve with a trailing &: reading keys
+        // from the background would stop it with SIGTTIN.
+        using var folder = new TempFolder();
+        var freshserve = $"'{TestPaths.DotnetHost}' '{TestPaths.FreshServeDll}' watch -- sleep 30";
+        var script = $"{freshserve} & sleep 4; jobs -l; kill -INT %1; wait %1; echo exit=$?";
+        var info = new System.Diagnostics.ProcessStartInfo("script")
+        {
+            WorkingDirectory = folder.Path,
+            RedirectStandardOutput = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "-qfec", $"bash --norc --noprofile -ic \"{script}\"", "/dev/null" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["NO_COLOR"] = "1";
+        using var run = System.Diagnostics.Process.Start(info)!;
+        var output = run.StandardOutput.ReadToEndAsync();
+        Assert.True(run.WaitForExit(TimeSpan.FromSeconds(60)), "the shell did not finish");
+        var text = (await output).Replace("\r", string.Empty, StringComparison.Ordinal);
+
+        Assert.Matches(@"\d+ Running\s+.*freshserve\.dll'? watch", text);
+        Assert.DoesNotContain("keys:", text);
+        Assert.Contains("nothing left running", text);
+        Assert.Contains("exit=0", text);
+    }
 }

@@ -41,6 +41,13 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int kill(int pid, int sig);
 
+    /// <summary>The foreground process group of the terminal on <paramref name="fd"/>, or -1 when it is not a terminal.</summary>
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int tcgetpgrp(int fd);
+
+    [LibraryImport(Lib)]
+    public static partial int getpgrp();
+
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int waitpid(int pid, out int status, int options);
 
