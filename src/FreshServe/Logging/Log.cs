@@ -46,4 +46,7 @@ public static partial class Log
 
     [LoggerMessage(14, LogLevel.Debug, "  worker tree stopped by {Signal} did not exit within {Timeout}; sent SIGKILL", EventName = nameof(ForcedKill))]
     public static partial void ForcedKill(this ILogger logger, string signal, string timeout);
+
+    [LoggerMessage(15, LogLevel.Debug, "  the graceful stop ({Signal}) could not be delivered to the worker tree; ended it at once", EventName = nameof(GracefulUndeliverable))]
+    public static partial void GracefulUndeliverable(this ILogger logger, string signal);
 }

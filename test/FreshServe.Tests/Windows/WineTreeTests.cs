@@ -73,6 +73,7 @@ public sealed class WineTreeTests(WineFixture wine)
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the stop took {clock.Elapsed}, longer than the stop timeout");
         Assert.True(await ProcessProbe.WaitUntilGoneAsync(tree.Select(e => e.Pid), TimeSpan.FromSeconds(5)), "a test server outlived the stop");
         Assert.Contains("nothing left running", fs.Output);
+        Assert.Contains("could not be delivered", fs.Output);
     }
 
     /// <summary>A batch file that runs the Windows test server: freshserve starts it through cmd.exe, so the server is a grandchild.</summary>

@@ -55,6 +55,7 @@ internal sealed class UnixWorker : IWorker
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly WorkerTree _tree;
     private readonly SemaphoreSlim _stopping = new(1, 1);
+    private bool _provenGone;
 
     public UnixWorker(int pid, WorkerTree tree)
     {
@@ -93,7 +94,14 @@ internal sealed class UnixWorker : IWorker
         await _stopping.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            return await StopTreeAsync(policy, forceNow).ConfigureAwait(false);
+            if (_provenGone)
+            {
+                return new(TimeSpan.Zero, Forced: false);
+            }
+
+            var outcome = await StopTreeAsync(policy, forceNow).ConfigureAwait(false);
+            _provenGone = Exited.IsCompleted && !_tree.AnyKnownAlive();
+            return outcome;
         }
         finally
         {

@@ -109,7 +109,9 @@ internal sealed class WorkerTree
 
     /// <summary>True while any recorded member is still alive with its recorded start time (no full snapshot).</summary>
     public bool AnyKnownAlive() =>
-        _members.Values.Any(m => ProcessTable.Read(m.Pid) is { Zombie: false } now && now.StartTime == m.StartTime);
+        OperatingSystem.IsLinux()
+            ? _members.Values.Any(m => ProcessTable.Read(m.Pid) is { Zombie: false } now && now.StartTime == m.StartTime)
+            : _members.Values.Any(m => Libc.kill(m.Pid, 0) == 0); // ps per pid would be too slow; the next snapshot checks start times.
 
     /// <summary>
     /// Signals the members: each process group that a member leads (the worker's group included) as a whole, and

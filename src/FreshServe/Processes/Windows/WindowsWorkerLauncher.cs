@@ -152,16 +152,16 @@ internal sealed class WindowsWorker : IWorker
                 return new(clock.Elapsed, Forced: false);
             }
 
-            var gracefulPossible = policy.Signal != Cli.StopSignal.Kill && !forceNow.IsCancellationRequested;
-            if (gracefulPossible && Kernel32.GenerateConsoleCtrlEvent(Kernel32.CTRL_BREAK_EVENT, (uint)Pid)
-                && await WaitForTreeGoneAsync(policy.Timeout, forceNow).ConfigureAwait(false))
+            var graceful = policy.Signal != Cli.StopSignal.Kill && !forceNow.IsCancellationRequested;
+            var delivered = graceful && Kernel32.GenerateConsoleCtrlEvent(Kernel32.CTRL_BREAK_EVENT, (uint)Pid);
+            if (delivered && await WaitForTreeGoneAsync(policy.Timeout, forceNow).ConfigureAwait(false))
             {
                 return new(clock.Elapsed, Forced: false);
             }
 
             Kernel32.TerminateJobObject(_job, 1);
             await WaitForTreeGoneAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
-            return new(clock.Elapsed, Forced: true);
+            return new(clock.Elapsed, Forced: true) { GracefulDelivered = delivered || !graceful };
         }
         finally
         {
