@@ -181,7 +181,7 @@ public sealed class TreeShapeTests
         var deadline = DateTime.UtcNow + Patience;
         while (DateTime.UtcNow < deadline)
         {
-            var line = File.Exists(pidFile) ? File.ReadAllLines(pidFile).FirstOrDefault(l => l.EndsWith(" " + role, StringComparison.Ordinal)) : null;
+            var line = RestartTests.TryReadLines(pidFile)?.FirstOrDefault(l => l.EndsWith(" " + role, StringComparison.Ordinal));
             if (line is not null)
             {
                 return int.Parse(line.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);

@@ -19,6 +19,7 @@ public sealed class UnixWorkerLauncher : IWorkerLauncher
 
     private readonly string _token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
     private readonly Lazy<SupervisorGuard> _guard;
+    private readonly OrphanReaper _reaper = new();
 
     public UnixWorkerLauncher()
     {
@@ -43,7 +44,7 @@ public sealed class UnixWorkerLauncher : IWorkerLauncher
             .Append($"{TokenVariable}={_token}");
         var pid = PosixSpawn.Spawn(spec.FileName, argv, envp, spec.WorkingDirectory,
             stdinFrom: spec.DetachStdin ? -2 : -1, silenceOutput: false);
-        return new UnixWorker(pid, new WorkerTree(pid, $"{TokenVariable}={_token}", p => p == guard.Pid));
+        return new UnixWorker(pid, new WorkerTree(pid, $"{TokenVariable}={_token}", p => p == guard.Pid, _reaper));
     }
 }
 
