@@ -150,6 +150,25 @@ public sealed class TreeShapeTests
     }
 
     [Fact]
+    public async Task A_closed_terminal_sighup_stops_the_tree_including_what_left_the_group()
+    {
+        using var folder = new TempFolder();
+        using var scratch = new TempFolder();
+        var pidFile = scratch.File("pids.txt");
+        var port = FreePort.Get();
+        await using var fs = FreshServeProcess.Start(folder.Path,
+            ["watch", "-w", folder.Path, "--", TestPaths.TestServer, "--port", port.ToString(), "--pid-file", pidFile, "--setsid-child", "--orphan-grandchild"]);
+
+        await fs.WaitForLineAsync(@"ready in", Patience);
+        var pids = await RestartTests.ReadPidsAsync(pidFile, expected: 4);
+        fs.Track(pids);
+
+        fs.Signal(ProcessProbe.SIGHUP);
+        Assert.Equal(0, await fs.WaitForExitAsync(Patience));
+        Assert.True(await ProcessProbe.WaitUntilGoneAsync(pids, TimeSpan.FromSeconds(5)), "a worker process outlived the closed terminal");
+    }
+
+    [Fact]
     public async Task A_process_freshserve_did_not_start_is_never_touched()
     {
         using var folder = new TempFolder();

@@ -133,6 +133,13 @@ public sealed class WineFixture : IAsyncLifetime
         }
 
         await File.WriteAllTextAsync(Path.Combine(staging, "complete"), DateTime.UtcNow.ToString("O"));
+        // Builds of earlier source states are ~150 MB each and never used again.
+        foreach (var stale in Directory.EnumerateDirectories(Path.GetDirectoryName(output)!)
+                     .Where(d => Path.GetFileName(d) is not "build" && d != staging && File.Exists(Path.Combine(d, "complete"))))
+        {
+            Directory.Delete(stale, recursive: true);
+        }
+
         try
         {
             Directory.Move(staging, output);
