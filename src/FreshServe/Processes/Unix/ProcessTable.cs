@@ -25,6 +25,21 @@ internal static class ProcessTable
             ? ReadStat(pid, null)
             : FromPs().Cast<ProcessEntry?>().FirstOrDefault(e => e!.Value.Pid == pid);
 
+    /// <summary>
+    /// A start time no process started from now on can be below (one second of slack), for a worker that exited before
+    /// its start time was read. Linux: clock ticks since boot, at the USER_HZ of 100 that /proc uses.
+    /// </summary>
+    public static long EarliestPossibleStartOfANewProcess()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 1;
+        }
+
+        var uptime = File.ReadAllText("/proc/uptime").Split(' ')[0];
+        return (long)(double.Parse(uptime, CultureInfo.InvariantCulture) * 100) - 100;
+    }
+
     private static List<ProcessEntry> FromProc(string? tokenAssignment)
     {
         // Matched as "\0NAME=value\0", with a NUL put in front of the environment for the first entry.

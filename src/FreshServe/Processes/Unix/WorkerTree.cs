@@ -33,7 +33,7 @@ internal sealed class WorkerTree
         _isHelper = isHelper;
         _reaper = reaper;
         var entry = ProcessTable.Read(root);
-        _rootStart = entry?.StartTime ?? 0;
+        _rootStart = entry?.StartTime ?? ProcessTable.EarliestPossibleStartOfANewProcess();
         if (entry is { } e)
         {
             _members[root] = e;
