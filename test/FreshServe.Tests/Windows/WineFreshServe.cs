@@ -64,6 +64,7 @@ public sealed class WineFreshServe : IAsyncDisposable
     {
         var regex = new Regex(pattern);
         var deadline = DateTime.UtcNow + timeout;
+        var exitSeen = false;
         while (DateTime.UtcNow < deadline)
         {
             string[] lines;
@@ -78,20 +79,13 @@ public sealed class WineFreshServe : IAsyncDisposable
                 return matches[count - 1];
             }
 
-            if (_process.HasExited)
+            if (_process.HasExited && exitSeen)
             {
-                await Task.Delay(200);
-                lock (_gate)
-                {
-                    if (_lines.Count(l => regex.IsMatch(l)) >= count)
-                    {
-                        continue;
-                    }
-                }
-
                 break;
             }
 
+            // One more look after the exit, for the last lines still on their way through the pipes.
+            exitSeen = _process.HasExited;
             await Task.Delay(20);
         }
 
@@ -132,22 +126,12 @@ public sealed class WineFreshServe : IAsyncDisposable
         _process.Dispose();
         if (left.Count > 0)
         {
-            using var kill = Process.Start(_wine.WineStartInfo([]) is var info ? WithFile(info, "wineserver", "-k") : null)!;
+            var info = _wine.WineStartInfo(["-k"]);
+            info.FileName = "wineserver";
+            info.RedirectStandardInput = false;
+            using var kill = Process.Start(info)!;
             await kill.WaitForExitAsync();
             Assert.Fail($"test-server processes outlived freshserve under Wine: {string.Join("; ", left)}\n{Output}");
         }
-    }
-
-    private static ProcessStartInfo WithFile(ProcessStartInfo info, string file, params string[] args)
-    {
-        info.FileName = file;
-        info.RedirectStandardInput = false;
-        info.ArgumentList.Clear();
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        return info;
     }
 }
