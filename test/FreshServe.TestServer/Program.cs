@@ -25,7 +25,7 @@ if (options.Setsid && !OperatingSystem.IsWindows())
 
 if (options.PidFile is not null)
 {
-    Native.AppendLocked(options.PidFile, $"{pid} {options.Role}{Native.WineUnixPid()}{Environment.NewLine}");
+    Native.AppendLocked(options.PidFile, $"{pid} {options.Role}{Environment.NewLine}");
 }
 
 if (options.IgnoreTerm)
@@ -134,32 +134,6 @@ while (true)
 
 internal static partial class Native
 {
-    /// <summary>
-    /// Under Wine a Windows process is also a Linux process: " unix=N" gives its Linux pid (read through Wine's Z: drive,
-    /// where /proc/self is the reading process), so tests on the Linux side can check it by pid. Empty elsewhere.
-    /// </summary>
-    public static string WineUnixPid()
-    {
-        if (!OperatingSystem.IsWindows())
-        {
-            return string.Empty;
-        }
-
-        try
-        {
-            var stat = File.ReadAllText(@"Z:\proc\self\stat");
-            return " unix=" + stat[..stat.IndexOf(' ', StringComparison.Ordinal)];
-        }
-        catch (IOException)
-        {
-            return string.Empty;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return string.Empty;
-        }
-    }
-
     /// <summary>Sibling processes append at the same moment: take the file exclusively (retrying) so lines never mix.</summary>
     public static void AppendLocked(string path, string line)
     {
