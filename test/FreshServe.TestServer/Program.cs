@@ -3,7 +3,11 @@
 // take the shapes that trip supervisors up: children and grandchildren, ignoring SIGTERM, crashing.
 //
 //   testserver [--port N] [--content FILE] [--pid-file FILE] [--children N] [--ignore-term] [--exit CODE]
-//              [--exit-after MS] [--role NAME]
+//              [--exit-after MS] [--role NAME] [--setsid] [--setsid-child] [--orphan-grandchild]
+//
+//   --setsid             call setsid() first: leave freshserve's process group and session (Unix)
+//   --setsid-child       also start a child that calls setsid
+//   --orphan-grandchild  start a child that starts a setsid grandchild and exits at once (a daemonizing wrapper)
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -14,23 +18,48 @@ var pid = Environment.ProcessId;
 var generation = Environment.GetEnvironmentVariable("FRESHSERVE_GENERATION") ?? "0";
 var content = options.ContentFile is null ? string.Empty : File.ReadAllText(options.ContentFile).Trim();
 
+if (options.Setsid && !OperatingSystem.IsWindows())
+{
+    Native.setsid();
+}
+
 if (options.PidFile is not null)
 {
-    File.AppendAllText(options.PidFile, $"{pid} {options.Role}{Environment.NewLine}");
+    Native.AppendLocked(options.PidFile, $"{pid} {options.Role}{Environment.NewLine}");
 }
 
 if (options.IgnoreTerm)
 {
     // Handled and cancelled: the process keeps running, like a server that ignores SIGTERM.
     PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => context.Cancel = true);
+    if (OperatingSystem.IsWindows())
+    {
+        // CTRL_BREAK_EVENT arrives as SIGQUIT: the Windows form of a graceful stop request.
+        PosixSignalRegistration.Create(PosixSignal.SIGQUIT, context => context.Cancel = true);
+    }
 }
 
 var children = new List<System.Diagnostics.Process>();
 for (var i = 0; i < options.Children; i++)
 {
+    children.Add(StartChild($"{options.Role}.child{i}"));
+}
+
+if (options.SetsidChild)
+{
+    children.Add(StartChild($"{options.Role}.setsid", "--setsid"));
+}
+
+if (options.OrphanGrandchild)
+{
+    children.Add(StartChild($"{options.Role}.mid", "--setsid-child", "--exit", "0"));
+}
+
+System.Diagnostics.Process StartChild(string role, params string[] extra)
+{
     var info = new System.Diagnostics.ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
     info.ArgumentList.Add("--role");
-    info.ArgumentList.Add($"{options.Role}.child{i}");
+    info.ArgumentList.Add(role);
     if (options.PidFile is not null)
     {
         info.ArgumentList.Add("--pid-file");
@@ -42,7 +71,12 @@ for (var i = 0; i < options.Children; i++)
         info.ArgumentList.Add("--ignore-term");
     }
 
-    children.Add(System.Diagnostics.Process.Start(info)!);
+    foreach (var arg in extra)
+    {
+        info.ArgumentList.Add(arg);
+    }
+
+    return System.Diagnostics.Process.Start(info)!;
 }
 
 if (options.Exit is { } exitCode)
@@ -98,8 +132,39 @@ while (true)
     });
 }
 
+internal static partial class Native
+{
+    /// <summary>Sibling processes append at the same moment: take the file exclusively (retrying) so lines never mix.</summary>
+    public static void AppendLocked(string path, string line)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None);
+                stream.Write(Encoding.UTF8.GetBytes(line));
+                return;
+            }
+            catch (IOException) when (attempt < 500)
+            {
+                Thread.Sleep(2);
+            }
+        }
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    internal static partial int setsid();
+}
+
 internal sealed record Options(int? Port, string? ContentFile, string? PidFile, int Children, bool IgnoreTerm, int? Exit, int ExitAfterMs, string Role)
 {
+    public bool Setsid { get; init; }
+
+    public bool SetsidChild { get; init; }
+
+    public bool OrphanGrandchild { get; init; }
+
     public static Options Parse(string[] args)
     {
         var o = new Options(null, null, null, 0, false, null, 0, "root");
@@ -116,6 +181,9 @@ internal sealed record Options(int? Port, string? ContentFile, string? PidFile, 
                 "--exit" => o with { Exit = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 "--exit-after" => o with { ExitAfterMs = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 "--role" => o with { Role = Next() },
+                "--setsid" => o with { Setsid = true },
+                "--setsid-child" => o with { SetsidChild = true },
+                "--orphan-grandchild" => o with { OrphanGrandchild = true },
                 _ => throw new ArgumentException($"testserver: unknown argument {args[i]}"),
             };
         }

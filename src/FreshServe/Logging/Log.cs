@@ -89,4 +89,7 @@ public static partial class Log
 
     [LoggerMessage(25, LogLevel.Debug, "  config file {Path}", EventName = nameof(ConfigLoaded))]
     public static partial void ConfigLoaded(this ILogger logger, string path);
+
+    [LoggerMessage(40, LogLevel.Debug, "  the graceful stop ({Signal}) could not be delivered to the worker tree; ended it at once", EventName = nameof(GracefulUndeliverable))]
+    public static partial void GracefulUndeliverable(this ILogger logger, string signal);
 }

@@ -23,6 +23,10 @@ public interface IWorker : IAsyncDisposable
 }
 
 /// <summary>What a stop took: <see cref="Forced"/> when the graceful signal was not enough.</summary>
-public sealed record StopOutcome(TimeSpan Elapsed, bool Forced);
+public sealed record StopOutcome(TimeSpan Elapsed, bool Forced)
+{
+    /// <summary>False when the graceful request could not be sent at all (Windows: no console shared with the worker), so the tree was ended at once.</summary>
+    public bool GracefulDelivered { get; init; } = true;
+}
 
 public sealed class CommandStartException(string message) : Exception(message);

@@ -5,6 +5,6 @@ public static class WorkerLaunchers
     /// <summary>The launcher that keeps the whole tree under control on this platform.</summary>
     public static IWorkerLauncher ForThisPlatform() =>
         OperatingSystem.IsWindows()
-            ? new PortableWorkerLauncher()
+            ? new Windows.WindowsWorkerLauncher()
             : new Unix.UnixWorkerLauncher();
 }

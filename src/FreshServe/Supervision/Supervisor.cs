@@ -199,7 +199,11 @@ public sealed class Supervisor
     private async Task<TimeSpan> StopTreeAsync(IWorker worker, int generation, CancellationToken force)
     {
         var outcome = await worker.StopAsync(_settings.Stop, force).ConfigureAwait(false);
-        if (outcome.Forced && _settings.Stop.Signal != StopSignal.Kill)
+        if (outcome.Forced && !outcome.GracefulDelivered)
+        {
+            _log.GracefulUndeliverable(OperatingSystem.IsWindows() ? "CTRL_BREAK_EVENT" : _settings.Stop.Signal.Name());
+        }
+        else if (outcome.Forced && _settings.Stop.Signal != StopSignal.Kill)
         {
             _log.ForcedKill(_settings.Stop.Signal.Name(), Duration.Format(_settings.Stop.Timeout));
         }

@@ -94,9 +94,9 @@ public sealed class RestartTests
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            if (File.Exists(pidFile))
+            if (TryReadLines(pidFile) is { } lines)
             {
-                var pids = File.ReadAllLines(pidFile)
+                var pids = lines
                     .Where(l => l.Length > 0)
                     .Select(l => int.Parse(l.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture))
                     .ToList();
@@ -110,5 +110,18 @@ public sealed class RestartTests
         }
 
         throw new Xunit.Sdk.XunitException($"pid file {pidFile} did not list {expected} processes");
+    }
+
+    /// <summary>The pid file's lines, or null while it is missing or a test server holds it locked to append.</summary>
+    internal static string[]? TryReadLines(string pidFile)
+    {
+        try
+        {
+            return File.Exists(pidFile) ? File.ReadAllLines(pidFile) : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 }

@@ -133,6 +133,7 @@ public static partial class ProcessProbe
         }
     }
 
+    public const int SIGHUP = 1;
     public const int SIGINT = 2;
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;

@@ -27,6 +27,12 @@ internal static unsafe partial class Libc
     public const short SpawnSetSigDef = 0x04;
     public const short SpawnSetSigMask = 0x08;
     public static int O_RDONLY => 0;
+    public static int O_WRONLY => 1;
+    public const int WNOHANG = 1;
+    public const int PR_SET_CHILD_SUBREAPER = 36;
+    public const int O_CLOEXEC_LINUX = 0x80000;
+    public const int F_SETFD = 2;
+    public const int FD_CLOEXEC = 1;
 
     public static int SIGHUP => 1;
     public static int SIGINT => 2;
@@ -89,6 +95,24 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int posix_spawn_file_actions_addchdir_np(void* actions, string path);
+
+    [LibraryImport(Lib)]
+    public static partial int posix_spawn_file_actions_adddup2(void* actions, int fd, int newfd);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int pipe2(int* fds, int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int pipe(int* fds);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int fcntl(int fd, int cmd, int arg);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int close(int fd);
 
     [LibraryImport(Lib)]
     public static partial int sigemptyset(void* set);

@@ -1,116 +1,50 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
-using System.Text;
 
 namespace FreshServe.Processes.Unix;
 
 /// <summary>
 /// Starts each worker with posix_spawn as the leader of a new process group, so one signal to the group reaches
-/// every process a shell wrapper, npm or a reloader starts under it. Signals the user set to "ignore" in freshserve
-/// (and SIGPIPE, which .NET ignores) are reset to their defaults in the worker.
+/// every process a shell wrapper, npm or a reloader starts under it; stopping also collects what left the group
+/// (see <see cref="WorkerTree"/>). On Linux freshserve becomes a child subreaper, so orphans of a worker tree are
+/// re-parented to freshserve rather than to init and stay findable; their exit status is collected by pid when the
+/// tree is stopped. One <see cref="SupervisorGuard"/> per session kills the trees if freshserve itself dies.
 /// </summary>
 [UnsupportedOSPlatform("windows")]
 public sealed class UnixWorkerLauncher : IWorkerLauncher
 {
+    /// <summary>The environment variable that marks every process of this session's worker trees.</summary>
+    public const string TokenVariable = "FRESHSERVE_TREE";
+
+    private readonly string _token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+    private readonly Lazy<SupervisorGuard> _guard;
+    private readonly OrphanReaper _reaper = new();
+
+    public UnixWorkerLauncher()
+    {
+        _guard = new Lazy<SupervisorGuard>(() => SupervisorGuard.Start(_token));
+        if (OperatingSystem.IsLinux())
+        {
+            Libc.prctl(Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        }
+    }
+
+    /// <summary>The guard's pid once the first worker started (0 before).</summary>
+    public int GuardPid => _guard.IsValueCreated ? _guard.Value.Pid : 0;
+
     public IWorker Start(ProcessSpec spec)
     {
-        var pid = Spawn(spec);
-        return new UnixWorker(pid);
-    }
-
-    private static unsafe int Spawn(ProcessSpec spec)
-    {
+        var guard = _guard.Value;
         var argv = new List<string> { spec.FileName };
         argv.AddRange(spec.Arguments);
-        var envp = spec.Environment.Select(kv => $"{kv.Key}={kv.Value}").ToList();
-
-        {
-            var attr = NativeMemory.AllocZeroed(1024);
-            var actions = NativeMemory.AllocZeroed(1024);
-            var sigset = NativeMemory.AllocZeroed(256);
-            var argvBlock = Utf8Block(argv);
-            var envBlock = Utf8Block(envp);
-            try
-            {
-                Check(Libc.posix_spawnattr_init(attr), "posix_spawnattr_init");
-                Check(Libc.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
-                Check(Libc.posix_spawnattr_setflags(attr, (short)(Libc.SpawnSetPgroup | Libc.SpawnSetSigDef | Libc.SpawnSetSigMask)), "setflags");
-                Check(Libc.posix_spawnattr_setpgroup(attr, 0), "setpgroup");
-                Libc.sigfillset(sigset);
-                Libc.sigdelset(sigset, Libc.SIGKILL);
-                Libc.sigdelset(sigset, Libc.SIGSTOP);
-                Check(Libc.posix_spawnattr_setsigdefault(attr, sigset), "setsigdefault");
-                Libc.sigemptyset(sigset);
-                Check(Libc.posix_spawnattr_setsigmask(attr, sigset), "setsigmask");
-                if (spec.DetachStdin)
-                {
-                    Check(Libc.posix_spawn_file_actions_addopen(actions, 0, "/dev/null", Libc.O_RDONLY, 0), "addopen");
-                }
-
-                // addchdir_np: glibc 2.29+ and macOS 10.15+; changing our own folder instead would race other threads.
-                Check(Libc.posix_spawn_file_actions_addchdir_np(actions, spec.WorkingDirectory), "addchdir");
-                var error = Libc.posix_spawn(out var pid, spec.FileName, actions, attr, argvBlock.Pointers, envBlock.Pointers);
-                if (error != 0)
-                {
-                    throw new CommandStartException(
-                        $"cannot start '{spec.FileName}': {Marshal.GetPInvokeErrorMessage(error)}");
-                }
-
-                return pid;
-            }
-            finally
-            {
-                Libc.posix_spawn_file_actions_destroy(actions);
-                Libc.posix_spawnattr_destroy(attr);
-                NativeMemory.Free(attr);
-                NativeMemory.Free(actions);
-                NativeMemory.Free(sigset);
-                argvBlock.Dispose();
-                envBlock.Dispose();
-            }
-        }
-    }
-
-    private static void Check(int result, string call)
-    {
-        if (result != 0)
-        {
-            throw new CommandStartException($"{call} failed: {Marshal.GetPInvokeErrorMessage(result)}");
-        }
-    }
-
-    private static unsafe NativeStringArray Utf8Block(IReadOnlyList<string> values) => new(values);
-
-    /// <summary>A NULL-terminated array of NUL-terminated UTF-8 strings in native memory.</summary>
-    private sealed unsafe class NativeStringArray : IDisposable
-    {
-        private readonly List<IntPtr> _strings = [];
-
-        public NativeStringArray(IReadOnlyList<string> values)
-        {
-            Pointers = (byte**)NativeMemory.AllocZeroed((nuint)(values.Count + 1), (nuint)sizeof(byte*));
-            for (var i = 0; i < values.Count; i++)
-            {
-                var bytes = Encoding.UTF8.GetBytes(values[i] + '\0');
-                var p = (byte*)NativeMemory.Alloc((nuint)bytes.Length);
-                bytes.CopyTo(new Span<byte>(p, bytes.Length));
-                Pointers[i] = p;
-                _strings.Add((IntPtr)p);
-            }
-        }
-
-        public byte** Pointers { get; }
-
-        public void Dispose()
-        {
-            foreach (var p in _strings)
-            {
-                NativeMemory.Free((void*)p);
-            }
-
-            NativeMemory.Free(Pointers);
-        }
+        var envp = spec.Environment
+            .Where(kv => kv.Key != TokenVariable)
+            .Select(kv => $"{kv.Key}={kv.Value}")
+            .Append($"{TokenVariable}={_token}");
+        var pid = PosixSpawn.Spawn(spec.FileName, argv, envp, spec.WorkingDirectory,
+            stdinFrom: spec.DetachStdin ? -2 : -1, silenceOutput: false);
+        return new UnixWorker(pid, new WorkerTree(pid, $"{TokenVariable}={_token}", p => p == guard.Pid, _reaper));
     }
 }
 
@@ -118,19 +52,21 @@ public sealed class UnixWorkerLauncher : IWorkerLauncher
 [UnsupportedOSPlatform("windows")]
 internal sealed class UnixWorker : IWorker
 {
+    private static readonly TimeSpan RescanEvery = TimeSpan.FromMilliseconds(100);
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly WorkerTree _tree;
+    private readonly SemaphoreSlim _stopping = new(1, 1);
+    private bool _provenGone;
 
-    public UnixWorker(int pid)
+    public UnixWorker(int pid, WorkerTree tree)
     {
         Pid = pid;
+        _tree = tree;
         var waiter = new Thread(WaitForExit) { IsBackground = true, Name = $"waitpid {pid}" };
         waiter.Start();
     }
 
     public int Pid { get; }
-
-    /// <summary>The process group the worker leads; its id equals the worker's pid.</summary>
-    public int ProcessGroup => Pid;
 
     public Task<int> Exited => _exited.Task;
 
@@ -156,43 +92,96 @@ internal sealed class UnixWorker : IWorker
 
     public async Task<StopOutcome> StopAsync(StopPolicy policy, CancellationToken forceNow = default)
     {
+        await _stopping.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (_provenGone)
+            {
+                return new(TimeSpan.Zero, Forced: false);
+            }
+
+            var outcome = await StopTreeAsync(policy, forceNow).ConfigureAwait(false);
+            _provenGone = Exited.IsCompleted && !_tree.AnyKnownAlive();
+            return outcome;
+        }
+        finally
+        {
+            _stopping.Release();
+        }
+    }
+
+    private async Task<StopOutcome> StopTreeAsync(StopPolicy policy, CancellationToken forceNow)
+    {
         var clock = Stopwatch.StartNew();
-        if (!GroupAlive() && Exited.IsCompleted)
+        var members = _tree.Refresh();
+        if (members.Count == 0 && Exited.IsCompleted)
         {
             return new(clock.Elapsed, Forced: false);
         }
 
-        SignalGroup(Libc.SignalNumber(policy.Signal));
-        if (await WaitForTreeGoneAsync(policy.Timeout, forceNow).ConfigureAwait(false))
+        if (policy.Signal != Cli.StopSignal.Kill && !forceNow.IsCancellationRequested)
         {
-            return new(clock.Elapsed, Forced: false);
+            _tree.Signal(members, Libc.SignalNumber(policy.Signal));
+
+            // A stopped process (SIGTTIN from reading the terminal, SIGTSTP) keeps the signal pending until continued.
+            _tree.Signal(members, Libc.SIGCONT);
+            if (await WaitForTreeGoneAsync(policy.Timeout, forceNow).ConfigureAwait(false))
+            {
+                return new(clock.Elapsed, Forced: false);
+            }
         }
 
-        SignalGroup(Libc.SIGKILL);
-        await WaitForTreeGoneAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
+        await KillAllAsync().ConfigureAwait(false);
         return new(clock.Elapsed, Forced: true);
     }
 
-    private void SignalGroup(int signal)
+    /// <summary>Freezes every member (so none forks a replacement), kills them, and repeats until a snapshot finds none.</summary>
+    private async Task KillAllAsync()
     {
-        // A negative pid addresses the whole group; ESRCH means it is already empty.
-        Libc.kill(-ProcessGroup, signal);
-        Libc.kill(Pid, signal);
-        if (signal != Libc.SIGKILL)
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(10))
         {
-            // A stopped process (SIGTTIN from reading the terminal, SIGTSTP) keeps the signal pending until continued.
-            Libc.kill(-ProcessGroup, Libc.SIGCONT);
+            var members = _tree.Refresh();
+            if (members.Count == 0)
+            {
+                break;
+            }
+
+            _tree.Signal(members, Libc.SIGSTOP);
+            _tree.Signal(_tree.Refresh(), Libc.SIGKILL);
+            await Task.Delay(5).ConfigureAwait(false);
         }
+
+        await Task.WhenAny(Exited, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+        _tree.Refresh();
     }
 
-    private bool GroupAlive() => Libc.kill(-ProcessGroup, 0) == 0;
-
+    /// <summary>
+    /// Waits until the root exited and no member is left. Known members are checked by pid (cheap); a full snapshot
+    /// runs every <see cref="RescanEvery"/> and once more before declaring the tree gone, to catch late forks.
+    /// </summary>
     private async Task<bool> WaitForTreeGoneAsync(TimeSpan timeout, CancellationToken forceNow)
     {
         var deadline = Stopwatch.StartNew();
+        var sinceScan = Stopwatch.StartNew();
         var pause = TimeSpan.FromMilliseconds(2);
-        while (!(Exited.IsCompleted && !GroupAlive()))
+        while (true)
         {
+            if (Exited.IsCompleted && !_tree.AnyKnownAlive())
+            {
+                if (_tree.Refresh().Count == 0)
+                {
+                    return true;
+                }
+
+                sinceScan.Restart();
+            }
+            else if (sinceScan.Elapsed >= RescanEvery)
+            {
+                _tree.Refresh();
+                sinceScan.Restart();
+            }
+
             if (deadline.Elapsed >= timeout || forceNow.IsCancellationRequested)
             {
                 return false;
@@ -209,15 +198,11 @@ internal sealed class UnixWorker : IWorker
 
             pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 25));
         }
-
-        return true;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (GroupAlive() || !Exited.IsCompleted)
-        {
-            await StopAsync(new StopPolicy(Cli.StopSignal.Kill, TimeSpan.FromSeconds(5))).ConfigureAwait(false);
-        }
+        await StopAsync(new StopPolicy(Cli.StopSignal.Kill, TimeSpan.Zero)).ConfigureAwait(false);
+        _stopping.Dispose();
     }
 }

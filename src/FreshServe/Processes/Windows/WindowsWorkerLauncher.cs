@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+using Microsoft.Win32.SafeHandles;
+
+namespace FreshServe.Processes.Windows;
+
+/// <summary>
+/// Starts each worker in its own Job Object, so the whole tree is one thing to stop, and dies with freshserve.
+/// <para>
+/// The worker is created suspended (CREATE_SUSPENDED) and as the root of a new console process group
+/// (CREATE_NEW_PROCESS_GROUP), assigned to a fresh job that has JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE, and only then
+/// resumed: nothing it starts can escape before it is in the job, and every descendant joins the job. Only
+/// freshserve holds the job handle (not inheritable): when freshserve exits or is killed, Windows closes it and
+/// kills the whole tree.
+/// </para>
+/// <para>
+/// Stopping: CTRL_BREAK_EVENT to the worker's process group (the graceful request a console program can receive; it
+/// needs freshserve and the worker to share a console). When the event cannot be delivered there is nothing to wait
+/// for, so the job is terminated at once; otherwise it is terminated after the stop timeout. Batch files run through
+/// cmd.exe /d /s /c.
+/// </para>
+/// </summary>
+[SupportedOSPlatform("windows")]
+public sealed class WindowsWorkerLauncher : IWorkerLauncher
+{
+    public IWorker Start(ProcessSpec spec)
+    {
+        var shell = Environment.GetEnvironmentVariable("ComSpec") is { Length: > 0 } comspec
+            ? comspec
+            : Path.Combine(Environment.SystemDirectory, "cmd.exe");
+        var (application, commandLine) = WindowsCommandLine.For(spec.FileName, spec.Arguments, shell);
+        var job = CreateKillOnCloseJob();
+        try
+        {
+            var info = CreateSuspended(application, commandLine, spec);
+            if (!Kernel32.AssignProcessToJobObject(job, info.hProcess))
+            {
+                var error = Marshal.GetLastPInvokeErrorMessage();
+                Kernel32.TerminateProcess(info.hProcess, 1);
+                Kernel32.CloseHandle(info.hThread);
+                Kernel32.CloseHandle(info.hProcess);
+                throw new CommandStartException($"cannot put '{spec.FileName}' into a job object: {error}");
+            }
+
+            Kernel32.ResumeThread(info.hThread);
+            Kernel32.CloseHandle(info.hThread);
+            return new WindowsWorker((int)info.dwProcessId, info.hProcess, job);
+        }
+        catch
+        {
+            Kernel32.CloseHandle(job);
+            throw;
+        }
+    }
+
+    private static unsafe IntPtr CreateKillOnCloseJob()
+    {
+        var job = Kernel32.CreateJobObject(IntPtr.Zero, null);
+        if (job == IntPtr.Zero)
+        {
+            throw new CommandStartException($"cannot create a job object: {Marshal.GetLastPInvokeErrorMessage()}");
+        }
+
+        var limits = new Kernel32.ExtendedLimitInformation();
+        limits.BasicLimitInformation.LimitFlags = Kernel32.JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+        if (!Kernel32.SetInformationJobObject(job, Kernel32.JobObjectExtendedLimitInformation, &limits, (uint)sizeof(Kernel32.ExtendedLimitInformation)))
+        {
+            var error = Marshal.GetLastPInvokeErrorMessage();
+            Kernel32.CloseHandle(job);
+            throw new CommandStartException($"cannot set up a job object: {error}");
+        }
+
+        return job;
+    }
+
+    private static unsafe Kernel32.ProcessInformation CreateSuspended(string application, string commandLine, ProcessSpec spec)
+    {
+        var startup = new Kernel32.StartupInfo
+        {
+            cb = (uint)sizeof(Kernel32.StartupInfo),
+            dwFlags = Kernel32.STARTF_USESTDHANDLES,
+            hStdInput = spec.DetachStdin ? IntPtr.Zero : Kernel32.GetStdHandle(Kernel32.STD_INPUT_HANDLE),
+            hStdOutput = Kernel32.GetStdHandle(Kernel32.STD_OUTPUT_HANDLE),
+            hStdError = Kernel32.GetStdHandle(Kernel32.STD_ERROR_HANDLE),
+        };
+        var info = new Kernel32.ProcessInformation();
+        // CreateProcessW may write into the command line buffer: give it a private, NUL-terminated copy.
+        var mutableCommandLine = (commandLine + '\0').ToCharArray();
+        var environment = WindowsCommandLine.EnvironmentBlock(spec.Environment);
+        fixed (char* cmd = mutableCommandLine)
+        fixed (char* env = environment)
+        {
+            var flags = Kernel32.CREATE_SUSPENDED | Kernel32.CREATE_NEW_PROCESS_GROUP | Kernel32.CREATE_UNICODE_ENVIRONMENT;
+            if (!Kernel32.CreateProcess(application, cmd, IntPtr.Zero, IntPtr.Zero, true, flags, env, spec.WorkingDirectory, &startup, &info))
+            {
+                throw new CommandStartException($"cannot start '{spec.FileName}': {Marshal.GetLastPInvokeErrorMessage()}");
+            }
+        }
+
+        return info;
+    }
+}
+
+/// <summary>A worker tree held in one Job Object; see <see cref="WindowsWorkerLauncher"/>.</summary>
+[SupportedOSPlatform("windows")]
+internal sealed class WindowsWorker : IWorker
+{
+    private readonly IntPtr _process;
+    private readonly IntPtr _job;
+    private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly RegisteredWaitHandle _exitWait;
+    private readonly ProcessWaitHandle _waitHandle;
+    private readonly SemaphoreSlim _stopping = new(1, 1);
+    private bool _disposed;
+
+    public WindowsWorker(int pid, IntPtr process, IntPtr job)
+    {
+        Pid = pid;
+        _process = process;
+        _job = job;
+        _waitHandle = new ProcessWaitHandle(process);
+        _exitWait = ThreadPool.RegisterWaitForSingleObject(_waitHandle, (_, _) => OnExit(), null, Timeout.Infinite, executeOnlyOnce: true);
+    }
+
+    public int Pid { get; }
+
+    public Task<int> Exited => _exited.Task;
+
+    private void OnExit() =>
+        _exited.TrySetResult(Kernel32.GetExitCodeProcess(_process, out var code) ? unchecked((int)code) : -1);
+
+    private unsafe int ActiveProcesses()
+    {
+        var accounting = new Kernel32.BasicAccountingInformation();
+        return Kernel32.QueryInformationJobObject(_job, Kernel32.JobObjectBasicAccountingInformation, &accounting,
+            (uint)sizeof(Kernel32.BasicAccountingInformation), null)
+            ? (int)accounting.ActiveProcesses
+            : 0;
+    }
+
+    private bool TreeGone() => Exited.IsCompleted && ActiveProcesses() == 0;
+
+    public async Task<StopOutcome> StopAsync(StopPolicy policy, CancellationToken forceNow = default)
+    {
+        await _stopping.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            if (TreeGone())
+            {
+                return new(clock.Elapsed, Forced: false);
+            }
+
+            var graceful = policy.Signal != Cli.StopSignal.Kill && !forceNow.IsCancellationRequested;
+            var delivered = graceful && Kernel32.GenerateConsoleCtrlEvent(Kernel32.CTRL_BREAK_EVENT, (uint)Pid);
+            if (delivered && await WaitForTreeGoneAsync(policy.Timeout, forceNow).ConfigureAwait(false))
+            {
+                return new(clock.Elapsed, Forced: false);
+            }
+
+            Kernel32.TerminateJobObject(_job, 1);
+            await WaitForTreeGoneAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
+            return new(clock.Elapsed, Forced: true) { GracefulDelivered = delivered || !graceful };
+        }
+        finally
+        {
+            _stopping.Release();
+        }
+    }
+
+    private async Task<bool> WaitForTreeGoneAsync(TimeSpan timeout, CancellationToken forceNow)
+    {
+        var deadline = Stopwatch.StartNew();
+        var pause = TimeSpan.FromMilliseconds(2);
+        while (!TreeGone())
+        {
+            if (deadline.Elapsed >= timeout || forceNow.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            try
+            {
+                await Task.Delay(pause, forceNow).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+
+            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 25));
+        }
+
+        return true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        await StopAsync(new StopPolicy(Cli.StopSignal.Kill, TimeSpan.Zero)).ConfigureAwait(false);
+        _disposed = true;
+        _exitWait.Unregister(null);
+        _waitHandle.Dispose();
+        Kernel32.CloseHandle(_process);
+        Kernel32.CloseHandle(_job);
+        _stopping.Dispose();
+    }
+
+    /// <summary>Lets the thread pool wait on the process handle without taking ownership of it.</summary>
+    private sealed class ProcessWaitHandle : WaitHandle
+    {
+        public ProcessWaitHandle(IntPtr process) => SafeWaitHandle = new SafeWaitHandle(process, ownsHandle: false);
+    }
+}
