@@ -3,6 +3,7 @@ using FreshServe.Cli;
 using FreshServe.Logging;
 using FreshServe.Ports;
 using FreshServe.Processes;
+using FreshServe.Sessions;
 using FreshServe.Watching;
 using Microsoft.Extensions.Logging;
 
@@ -21,11 +22,13 @@ public sealed class Supervisor
     private readonly ILogger _log;
     private readonly PortFreeWaiter _portWaiter;
     private readonly string _executable;
+    private readonly LiveSession? _session;
 
     public ChangeDebouncer Changes => _changes;
 
-    public Supervisor(WatchSettings settings, IWorkerLauncher launcher, ChangeDebouncer changes, ILogger log)
+    public Supervisor(WatchSettings settings, IWorkerLauncher launcher, ChangeDebouncer changes, ILogger log, LiveSession? session = null)
     {
+        _session = session;
         _settings = settings;
         _launcher = launcher;
         _changes = changes;
@@ -40,9 +43,18 @@ public sealed class Supervisor
         var generation = 0;
         IReadOnlyList<string> changed = [];
 
-        if (_settings.Port is { } initialPort && !await _portWaiter.WaitAsync(initialPort, shutdown).ConfigureAwait(false))
+        if (_settings.Port is { } initialPort)
         {
-            throw new FreshServeException(PortHeldMessage(initialPort));
+            if (PortListeners.IsListening(initialPort))
+            {
+                _log.PortHeldWaiting(initialPort, DescribeHolder(initialPort).Describe(), Duration.Format(_settings.PortTimeout));
+            }
+
+            if (!await _portWaiter.WaitAsync(initialPort, shutdown).ConfigureAwait(false))
+            {
+                shutdown.ThrowIfCancellationRequested();
+                throw new FreshServeException(PortHeldMessage(initialPort));
+            }
         }
 
         while (!shutdown.IsCancellationRequested)
@@ -55,6 +67,7 @@ public sealed class Supervisor
             };
 
             var worker = _launcher.Start(spec);
+            _session?.WorkerStarted(worker.Pid, generation);
             var startedAt = Stopwatch.StartNew();
             _log.Started(spec.DisplayCommand, worker.Pid, generation);
             using var generationDone = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
@@ -133,9 +146,14 @@ public sealed class Supervisor
         _log.PortFree(port, Duration.Format(clock.Elapsed));
     }
 
-    private string PortHeldMessage(int port) =>
-        $"port {port} is still held by {PortOwner.Find(port).Describe()} after {Duration.Format(_settings.PortTimeout)}; "
-        + "freshserve did not start it and will not stop it: end it yourself, or pick another port";
+    private string PortHeldMessage(int port)
+    {
+        var holder = DescribeHolder(port);
+        return $"port {port} is still held by {holder.Describe()} after {Duration.Format(_settings.PortTimeout)}; {holder.Advice()}";
+    }
+
+    private PortHolderReport DescribeHolder(int port) =>
+        PortHolderReport.For(port, _session?.Registry ?? SessionRegistry.ForCurrentUser());
 
     private async Task ReportReadinessAsync(IWorker worker, int generation, Stopwatch startedAt, CancellationToken cancellationToken)
     {
