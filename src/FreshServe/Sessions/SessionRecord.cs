@@ -23,11 +23,13 @@ public sealed record SessionRecord
     public int Generation { get; init; }
 
     /// <summary>Pid and start time together: unique even when the pid is reused.</summary>
+    [JsonIgnore]
     public string Id => $"{Pid}-{StartTime.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>True while the supervisor that wrote this record is still the one running under its pid.</summary>
     public bool SupervisorAlive() => ProcessStartTime.Matches(Pid, StartTime);
 
+    [JsonIgnore]
     public string Since => StartedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
     public string Describe() =>
