@@ -65,7 +65,7 @@ public sealed record PortHolderReport(PortHolder Holder, PortHolderKind Kind, Se
     /// <summary>What the user can do about it.</summary>
     public string Advice() => Kind switch
     {
-        PortHolderKind.Foreign => "freshserve did not start it and will not stop it: end it yourself, or pick another port",
+        PortHolderKind.Foreign => "freshserve will not stop what it did not start: end it yourself, or pick another port",
         PortHolderKind.LiveSession => $"stop that freshserve (pid {Session!.Pid}), or start this one with --replace",
         PortHolderKind.Leftover => $"freshserve could not prove it is the process it started, so it left it alone: end it yourself (kill {Holder.Pid})",
         _ => "end whatever listens there, or pick another port",

@@ -149,7 +149,7 @@ public sealed class Supervisor
     private string PortHeldMessage(int port)
     {
         var holder = DescribeHolder(port);
-        return $"port {port} is still held by {holder.Describe()} after {Duration.Format(_settings.PortTimeout)}; {holder.Advice()}";
+        return $"port {port} is still held after {Duration.Format(_settings.PortTimeout)} by {holder.Describe()}; {holder.Advice()}";
     }
 
     private PortHolderReport DescribeHolder(int port) =>
