@@ -22,9 +22,13 @@ public sealed class SessionGuard(SessionRegistry registry, ILogger log)
             using (registry.Lock())
             {
                 rivals = [];
+                var portHolderSession = ours.Port is { } port && Ports.PortListeners.IsListening(port)
+                    ? PortHolderReport.For(port, registry).Session?.Id
+                    : null;
                 foreach (var record in registry.ReadAll().Where(r => r.Id != ours.Id))
                 {
-                    var related = IsSameFolder(record, ours) || IsSamePort(record, ours);
+                    // A session whose server holds our port counts too, even when it did not know its port.
+                    var related = IsSameFolder(record, ours) || IsSamePort(record, ours) || record.Id == portHolderSession;
                     if (record.SupervisorAlive())
                     {
                         if (related)

@@ -112,4 +112,55 @@ public sealed class LeftoverTests
         await Task.Delay(200);
         Assert.True(ProcessProbe.IsAlive(bystander.Pid));
     }
+
+    [Fact]
+    public async Task A_dead_sessions_server_holding_our_port_is_stopped_even_from_another_folder()
+    {
+        using var sessions = new SessionTestEnvironment();
+        using var folder = new TempFolder();
+        using var elsewhere = new TempFolder();
+        var port = FreePort.Get();
+        var (deadPid, deadStart) = SessionTestEnvironment.GoneSupervisor();
+        using var leftover = TestServerProcess.Start(["--port", port.ToString()], ownSession: true);
+        await leftover.WaitUntilListeningAsync();
+        // That session did not know its port (no --port, none in its command): only the listener ties it to ours.
+        sessions.Registry.Write(new SessionRecord
+        {
+            Pid = deadPid,
+            StartTime = deadStart,
+            Folder = elsewhere.Path,
+            Command = "testserver",
+            StartedAt = DateTimeOffset.Now,
+            WorkerPid = leftover.Pid,
+            WorkerGroup = leftover.Pid,
+            WorkerStartTime = ProcessStartTime.Of(leftover.Pid),
+        });
+
+        await using var fs = sessions.StartFreshServe(folder.Path, "watch", "--", TestPaths.TestServer, "--port", port.ToString());
+        await fs.WaitForLineAsync($@"stopped pid\(s\) {leftover.Pid} left running", Patience);
+        await fs.WaitForLineAsync(@"ready in \d+ ms", Patience);
+        Assert.False(ProcessProbe.IsAlive(leftover.Pid));
+    }
+
+    [Fact]
+    public async Task A_marked_leftover_without_a_record_is_named_as_a_leftover_and_left_alone()
+    {
+        using var sessions = new SessionTestEnvironment();
+        using var folder = new TempFolder();
+        var port = FreePort.Get();
+        using var leftover = TestServerProcess.Start(["--port", port.ToString()], ownSession: true,
+            env: new Dictionary<string, string> { [SessionProcesses.MarkerVariable] = "4242-77" });
+        await leftover.WaitUntilListeningAsync();
+
+        var fs = sessions.StartFreshServe(folder.Path, "watch", "--port-timeout", "300ms", "--", TestPaths.TestServer, "--port", port.ToString());
+        var code = await fs.WaitForExitAsync(Patience);
+        fs.Forget([leftover.Pid]);
+        await fs.DisposeAsync();
+
+        Assert.Equal(1, code);
+        Assert.Contains($"still held after 300 ms by pid {leftover.Pid} (", fs.Output);
+        Assert.Contains("a leftover of FreshServe session 4242-77 (that session is gone)", fs.Output);
+        Assert.Contains($"so it left it alone: end it yourself (kill {leftover.Pid})", fs.Output);
+        Assert.True(ProcessProbe.IsAlive(leftover.Pid));
+    }
 }
