@@ -50,9 +50,20 @@ public sealed class Supervisor
                 _log.PortHeldWaiting(initialPort, DescribeHolder(initialPort).Describe(), Duration.Format(_settings.PortTimeout));
             }
 
-            if (!await _portWaiter.WaitAsync(initialPort, shutdown).ConfigureAwait(false))
+            bool free;
+            try
             {
-                shutdown.ThrowIfCancellationRequested();
+                free = await _portWaiter.WaitAsync(initialPort, shutdown).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+            {
+                // Ctrl+C while waiting for someone else's port: nothing of ours runs yet.
+                _log.ShutDown();
+                return ExitCodes.Ok;
+            }
+
+            if (!free)
+            {
                 throw new FreshServeException(PortHeldMessage(initialPort));
             }
         }
