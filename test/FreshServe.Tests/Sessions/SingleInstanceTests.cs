@@ -71,4 +71,23 @@ public sealed class SingleInstanceTests
         Assert.Contains($"pid={secondWorker}", await Http.TryGetAsync(port));
         Assert.Single(sessions.Registry.ReadAll(), r => r.Pid == second.Pid);
     }
+
+    [Fact]
+    public async Task Two_watches_started_at_once_in_one_folder_leave_exactly_one_running()
+    {
+        using var sessions = new SessionTestEnvironment();
+        using var folder = new TempFolder();
+        await using var a = sessions.StartFreshServe(folder.Path, "watch", "--", TestPaths.TestServer, "--port", FreePort.Get().ToString());
+        await using var b = sessions.StartFreshServe(folder.Path, "watch", "--", TestPaths.TestServer, "--port", FreePort.Get().ToString());
+
+        // Whichever exits first is the one that found the other's record; the registry lock makes sure one does.
+        await Task.WhenAny(a.WaitForExitAsync(Patience), b.WaitForExitAsync(Patience));
+        var (loser, winner) = a.Output.Contains("another freshserve", StringComparison.Ordinal) ? (a, b) : (b, a);
+
+        Assert.Equal(1, await loser.WaitForExitAsync(Patience));
+        Assert.Contains($"another freshserve already watches this folder (pid {winner.Pid}", loser.Output);
+        await winner.WaitForLineAsync(@"ready in", Patience);
+        Assert.Single(sessions.Registry.ReadAll(), r => r.Pid == winner.Pid);
+        loser.Forget([winner.Pid]);
+    }
 }
