@@ -80,9 +80,16 @@ public sealed class SingleInstanceTests
         await using var a = sessions.StartFreshServe(folder.Path, "watch", "--", TestPaths.TestServer, "--port", FreePort.Get().ToString());
         await using var b = sessions.StartFreshServe(folder.Path, "watch", "--", TestPaths.TestServer, "--port", FreePort.Get().ToString());
 
-        // Whichever exits first is the one that found the other's record; the registry lock makes sure one does.
-        await Task.WhenAny(a.WaitForExitAsync(Patience), b.WaitForExitAsync(Patience));
-        var (loser, winner) = a.Output.Contains("another freshserve", StringComparison.Ordinal) ? (a, b) : (b, a);
+        // The registry lock makes sure one of them finds the other's record and refuses.
+        const string refusal = "another freshserve already watches this folder";
+        var deadline = DateTime.UtcNow + Patience;
+        while (!a.Output.Contains(refusal, StringComparison.Ordinal) && !b.Output.Contains(refusal, StringComparison.Ordinal)
+               && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        var (loser, winner) = a.Output.Contains(refusal, StringComparison.Ordinal) ? (a, b) : (b, a);
 
         Assert.Equal(1, await loser.WaitForExitAsync(Patience));
         Assert.Contains($"another freshserve already watches this folder (pid {winner.Pid}", loser.Output);
