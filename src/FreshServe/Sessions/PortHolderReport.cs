@@ -18,9 +18,13 @@ public enum PortHolderKind
 /// <summary>A port's holder in plain words: pid, command line, and whether FreshServe started it.</summary>
 public sealed record PortHolderReport(PortHolder Holder, PortHolderKind Kind, SessionRecord? Session, string? SessionId)
 {
-    public static PortHolderReport For(int port, SessionRegistry registry) => Classify(PortOwner.Find(port), registry);
+    /// <summary>True when the holder came from an earlier generation of the asking session itself.</summary>
+    public bool FromOwnSession { get; init; }
 
-    public static PortHolderReport Classify(PortHolder holder, SessionRegistry registry)
+    public static PortHolderReport For(int port, SessionRegistry registry, string? ownSessionId = null) =>
+        Classify(PortOwner.Find(port), registry, ownSessionId);
+
+    public static PortHolderReport Classify(PortHolder holder, SessionRegistry registry, string? ownSessionId = null)
     {
         if (holder.Pid is not (> 0 and var pid))
         {
@@ -38,6 +42,12 @@ public sealed record PortHolderReport(PortHolder Holder, PortHolderKind Kind, Se
         }
 
         var marker = SessionProcesses.MarkerOf(pid);
+        if (marker is not null && marker == ownSessionId)
+        {
+            // It escaped the worker's process group (setsid, a daemonising server), so stopping the group missed it.
+            return new(holder, PortHolderKind.Leftover, null, marker) { FromOwnSession = true };
+        }
+
         var group = SessionProcesses.GroupOf(pid);
         var session = records.FirstOrDefault(r => r.Id == marker)
             ?? records.FirstOrDefault(r => SessionProcesses.WorkerLeaderMatches(r) && (r.WorkerPid == pid || (group is not null && r.WorkerGroup == group)));
@@ -52,7 +62,9 @@ public sealed record PortHolderReport(PortHolder Holder, PortHolderKind Kind, Se
     }
 
     /// <summary>"pid 123 (python app.py), not started by FreshServe" and the like.</summary>
-    public string Describe() => Kind switch
+    public string Describe() => FromOwnSession
+        ? $"{Holder.Describe()}, a leftover of an earlier generation of this FreshServe session (it left the worker's process group)"
+        : Kind switch
     {
         PortHolderKind.Unknown => Holder.Describe(),
         PortHolderKind.Foreign => $"{Holder.Describe()}, not started by FreshServe",
@@ -63,7 +75,9 @@ public sealed record PortHolderReport(PortHolder Holder, PortHolderKind Kind, Se
     };
 
     /// <summary>What the user can do about it.</summary>
-    public string Advice() => Kind switch
+    public string Advice() => FromOwnSession
+        ? $"stopping the worker's process group did not reach it: end it yourself (kill {Holder.Pid})"
+        : Kind switch
     {
         PortHolderKind.Foreign => "freshserve will not stop what it did not start: end it yourself, or pick another port",
         PortHolderKind.LiveSession => $"stop that freshserve (pid {Session!.Pid}), or start this one with --replace",

@@ -164,7 +164,7 @@ public sealed class Supervisor
     }
 
     private PortHolderReport DescribeHolder(int port) =>
-        PortHolderReport.For(port, _session?.Registry ?? SessionRegistry.ForCurrentUser());
+        PortHolderReport.For(port, _session?.Registry ?? SessionRegistry.ForCurrentUser(), _session?.Record.Id);
 
     private async Task ReportReadinessAsync(IWorker worker, int generation, Stopwatch startedAt, CancellationToken cancellationToken)
     {
