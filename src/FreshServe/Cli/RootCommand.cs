@@ -7,12 +7,12 @@ namespace FreshServe.Cli;
     Description = "Keeps a development server fresh: on every save it stops the whole old server tree, proves the port is free, starts the new server and tells you when the new code is served.",
     ExtendedHelpText = """
 
-Run 'freshserve watch --help' for the watch options.
+Run 'freshserve watch --help' for the watch options, and 'freshserve doctor' when something is in the way.
 
 Example:
   freshserve watch -- uvicorn web_app:app --port 8001
 """)]
-[Subcommand(typeof(WatchCommand))]
+[Subcommand(typeof(WatchCommand), typeof(DoctorCommand))]
 [VersionOptionFromMember("--version", MemberName = nameof(Version))]
 public sealed class RootCommand
 {

@@ -4,6 +4,7 @@ using FreshServe.Config;
 using FreshServe.Logging;
 using FreshServe.Presets;
 using FreshServe.Processes;
+using FreshServe.Sessions;
 using FreshServe.Supervision;
 using FreshServe.Watching;
 using McMaster.Extensions.CommandLineUtils;
@@ -50,6 +51,9 @@ public sealed class WatchCommand
 
     [Option("--port-timeout <DURATION>", "How long to wait for the port to be free before giving up. Default: 10s.", CommandOptionType.SingleValue)]
     public string? PortTimeout { get; set; }
+
+    [Option("--replace", "If another freshserve already watches this folder or port, stop it and take over.", CommandOptionType.NoValue)]
+    public bool Replace { get; set; }
 
     [Option("-e|--env <KEY_VALUE>", "An environment variable for the server, as KEY=VALUE (repeatable).", CommandOptionType.MultipleValue)]
     public string[] Env { get; set; } = [];
@@ -144,8 +148,19 @@ public sealed class WatchCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
 
+        var ownRecord = NewSessionRecord(settings);
+        settings = settings with
+        {
+            Environment = new Dictionary<string, string>(settings.Environment, StringComparer.Ordinal)
+            {
+                [SessionProcesses.MarkerVariable] = ownRecord.Id,
+            },
+        };
+        using var session = await new SessionGuard(SessionRegistry.ForCurrentUser(), log)
+            .OpenAsync(ownRecord, Replace, settings.Stop.Timeout).ConfigureAwait(false);
+
         var supervisor = new Supervisor(settings, WorkerLaunchers.ForThisPlatform(),
-            new ChangeDebouncer(settings.Debounce, TimeSpan.FromSeconds(2)), log);
+            new ChangeDebouncer(settings.Debounce, TimeSpan.FromSeconds(2)), log, session);
 
         log.Watching(string.Join(", ", settings.WatchRoots), settings.Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown");
         LogPort(log);
@@ -165,6 +180,20 @@ public sealed class WatchCommand
         watcher.Changed += debouncer.Post;
         watcher.Start();
         return await supervisor.RunAsync(shutdown.Token, force.Token).ConfigureAwait(false);
+    }
+
+    private static SessionRecord NewSessionRecord(WatchSettings settings)
+    {
+        var pid = Environment.ProcessId;
+        return new SessionRecord
+        {
+            Pid = pid,
+            StartTime = ProcessStartTime.Of(pid) ?? 0,
+            Folder = settings.WorkingDirectory,
+            Port = settings.Port,
+            Command = string.Join(' ', new[] { settings.Command }.Concat(settings.CommandArguments)),
+            StartedAt = DateTimeOffset.Now,
+        };
     }
 
     private void LogPort(ILogger log)

@@ -92,4 +92,20 @@ public static partial class Log
 
     [LoggerMessage(40, LogLevel.Debug, "  the graceful stop ({Signal}) could not be delivered to the worker tree; ended it at once", EventName = nameof(GracefulUndeliverable))]
     public static partial void GracefulUndeliverable(this ILogger logger, string signal);
+
+    // Sessions (ids 300-399).
+    [LoggerMessage(300, LogLevel.Warning, "⌫ stopped pid(s) {Pids} left running by an earlier freshserve that died ({Session})", EventName = nameof(LeftoverStopped))]
+    public static partial void LeftoverStopped(this ILogger logger, string pids, string session);
+
+    [LoggerMessage(301, LogLevel.Information, "  an earlier session's worker pid {Pid} now belongs to another process (reused pid); left alone", EventName = nameof(LeftoverPidReused))]
+    public static partial void LeftoverPidReused(this ILogger logger, int pid);
+
+    [LoggerMessage(302, LogLevel.Warning, "↺ --replace: stopping the freshserve session already running here ({Session})", EventName = nameof(Replacing))]
+    public static partial void Replacing(this ILogger logger, string session);
+
+    [LoggerMessage(303, LogLevel.Warning, "↺ replaced the freshserve session of pid {Pid}; this one takes over", EventName = nameof(Replaced))]
+    public static partial void Replaced(this ILogger logger, int pid);
+
+    [LoggerMessage(304, LogLevel.Information, "  port {Port} is held by {Holder}; waiting up to {Timeout} for it to be free", EventName = nameof(PortHeldWaiting))]
+    public static partial void PortHeldWaiting(this ILogger logger, int port, string holder, string timeout);
 }

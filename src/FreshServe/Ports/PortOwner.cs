@@ -20,7 +20,12 @@ public static class PortOwner
             return FindOnLinux(port);
         }
 
-        return new PortHolder(null, null);
+        if (OperatingSystem.IsWindows())
+        {
+            return WindowsTcpTable.Find(port);
+        }
+
+        return LsofListeners.Find(port);
     }
 
     [SupportedOSPlatform("linux")]

@@ -3,6 +3,7 @@ using FreshServe.Cli;
 using FreshServe.Logging;
 using FreshServe.Ports;
 using FreshServe.Processes;
+using FreshServe.Sessions;
 using FreshServe.Watching;
 using Microsoft.Extensions.Logging;
 
@@ -24,11 +25,13 @@ public sealed class Supervisor
     private readonly CrashBackoff _backoff = CrashBackoff.Default();
     private readonly Lock _gate = new();
     private TaskCompletionSource _restartRequested = NewSignal();
+    private readonly LiveSession? _session;
 
     public ChangeDebouncer Changes => _changes;
 
-    public Supervisor(WatchSettings settings, IWorkerLauncher launcher, ChangeDebouncer changes, ILogger log)
+    public Supervisor(WatchSettings settings, IWorkerLauncher launcher, ChangeDebouncer changes, ILogger log, LiveSession? session = null)
     {
+        _session = session;
         _settings = settings;
         _launcher = launcher;
         _changes = changes;
@@ -66,9 +69,29 @@ public sealed class Supervisor
         IReadOnlyList<string> changed = [];
         RestartCause? cause = null;
 
-        if (_settings.Port is { } initialPort && !await _portWaiter.WaitAsync(initialPort, shutdown).ConfigureAwait(false))
+        if (_settings.Port is { } initialPort)
         {
-            throw new FreshServeException(PortHeldMessage(initialPort));
+            if (PortListeners.IsListening(initialPort))
+            {
+                _log.PortHeldWaiting(initialPort, DescribeHolder(initialPort).Describe(), Duration.Format(_settings.PortTimeout));
+            }
+
+            bool free;
+            try
+            {
+                free = await _portWaiter.WaitAsync(initialPort, shutdown).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+            {
+                // Ctrl+C while waiting for someone else's port: nothing of ours runs yet.
+                _log.ShutDown();
+                return ExitCodes.Ok;
+            }
+
+            if (!free)
+            {
+                throw new FreshServeException(PortHeldMessage(initialPort));
+            }
         }
 
         while (!shutdown.IsCancellationRequested)
@@ -81,6 +104,7 @@ public sealed class Supervisor
             };
 
             var worker = _launcher.Start(spec);
+            _session?.WorkerStarted(worker.Pid, generation);
             var startedAt = Stopwatch.StartNew();
             if (cause is null)
             {
@@ -230,9 +254,14 @@ public sealed class Supervisor
         return clock.Elapsed;
     }
 
-    private string PortHeldMessage(int port) =>
-        $"port {port} is still held by {PortOwner.Find(port).Describe()} after {Duration.Format(_settings.PortTimeout)}; "
-        + "freshserve did not start it and will not stop it: end it yourself, or pick another port";
+    private string PortHeldMessage(int port)
+    {
+        var holder = DescribeHolder(port);
+        return $"port {port} is still held after {Duration.Format(_settings.PortTimeout)} by {holder.Describe()}; {holder.Advice()}";
+    }
+
+    private PortHolderReport DescribeHolder(int port) =>
+        PortHolderReport.For(port, _session?.Registry ?? SessionRegistry.ForCurrentUser(), _session?.Record.Id);
 
     private async Task ReportReadinessAsync(IWorker worker, int generation, Stopwatch startedAt, RestartCause? cause, CancellationToken cancellationToken)
     {

@@ -204,6 +204,15 @@ public sealed partial class FreshServeProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Leaves pids out of the final check: processes freshserve only named (another session, a foreign holder).</summary>
+    public void Forget(IEnumerable<int> pids)
+    {
+        lock (_gate)
+        {
+            _seenPids.ExceptWith(pids);
+        }
+    }
+
     public void Signal(int signal) => ProcessProbe.Signal(Pid, signal);
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)

@@ -1,0 +1,231 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using FreshServe.Ports;
+using FreshServe.Sessions;
+using McMaster.Extensions.CommandLineUtils;
+
+namespace FreshServe.Cli;
+
+[Command(Name = "doctor", Description = "Explain what stands in the way: who holds a port, stale sessions, file watching in this folder.",
+    ThrowOnUnexpectedArgument = true)]
+public sealed class DoctorCommand
+{
+    [Option("-h|--help", "Show help.", CommandOptionType.NoValue)]
+    public bool Help { get; set; }
+
+    [Option("-p|--port <PORT>", "Also tell who holds this port, and whether FreshServe started it.", CommandOptionType.SingleValue)]
+    [Range(1, 65535, ErrorMessage = "--port must be between 1 and 65535")]
+    public int? Port { get; set; }
+
+    internal int OnExecute(CommandLineApplication app)
+    {
+        if (Help)
+        {
+            app.ShowHelp(usePager: false);
+            return ExitCodes.Ok;
+        }
+
+        var report = new DoctorReport(SessionRegistry.ForCurrentUser(), Environment.CurrentDirectory);
+        Console.Out.Write(report.Write(Port));
+        return ExitCodes.Ok;
+    }
+}
+
+/// <summary>The doctor's findings as plain text, one section per question.</summary>
+public sealed class DoctorReport(SessionRegistry registry, string folder)
+{
+    private readonly StringWriter _out = new(CultureInfo.InvariantCulture);
+
+    public string Write(int? port)
+    {
+        if (port is { } p)
+        {
+            WritePort(p);
+        }
+
+        WriteSessions();
+        WriteFolder();
+        WriteInotifyLimits();
+        return _out.ToString();
+    }
+
+    private void WritePort(int port)
+    {
+        _out.WriteLine($"Port {port}");
+        if (!PortListeners.IsListening(port))
+        {
+            _out.WriteLine("  ✓ free: nothing listens on it, on any local address (IPv4 or IPv6).");
+        }
+        else
+        {
+            var holder = PortHolderReport.For(port, registry);
+            _out.WriteLine($"  ✗ held by {holder.Describe()}.");
+            _out.WriteLine($"    {holder.Advice()}.");
+        }
+
+        _out.WriteLine();
+    }
+
+    private void WriteSessions()
+    {
+        _out.WriteLine($"Sessions (recorded in {registry.Folder})");
+        IReadOnlyList<SessionRecord> records;
+        try
+        {
+            records = registry.ReadAll();
+        }
+        catch (FreshServeException e)
+        {
+            _out.WriteLine($"  ✗ cannot read them: {e.Message}.");
+            _out.WriteLine();
+            return;
+        }
+
+        if (records.Count == 0)
+        {
+            _out.WriteLine("  ✓ no freshserve session is recorded.");
+        }
+
+        foreach (var record in records.OrderBy(r => r.StartedAt))
+        {
+            if (record.SupervisorAlive())
+            {
+                _out.WriteLine($"  ● running: {record.Describe()}.");
+                _out.WriteLine($"    Stop it with Ctrl+C in its terminal, or: {StopCommand([record.Pid], group: null)}");
+                continue;
+            }
+
+            var leftovers = SessionProcesses.LeftoverPids(record);
+            if (leftovers.Count == 0)
+            {
+                _out.WriteLine($"  · stale record of a session whose freshserve is gone and left nothing running ({record.Describe()}).");
+                _out.WriteLine("    Harmless; the next freshserve start removes it.");
+                continue;
+            }
+
+            var group = SessionProcesses.WorkerLeaderMatches(record) ? record.WorkerGroup : null;
+            _out.WriteLine($"  ✗ stale: freshserve pid {record.Pid} is gone but its server is still running as pid {string.Join(", ", leftovers)} ({record.Describe()}).");
+            _out.WriteLine($"    freshserve watch in {record.Folder} stops it on start; or end it now with: {StopCommand(leftovers, group)}");
+        }
+
+        _out.WriteLine();
+    }
+
+    private static string StopCommand(IReadOnlyList<int> pids, int? group)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return string.Join(" & ", pids.Select(pid => $"taskkill /PID {pid} /T /F"));
+        }
+
+        return group is { } g ? $"kill -TERM -- -{g}" : $"kill -TERM {string.Join(' ', pids)}";
+    }
+
+    private void WriteFolder()
+    {
+        _out.WriteLine($"This folder ({folder})");
+        var fileSystem = FolderFileSystem.Of(folder);
+        if (fileSystem is null)
+        {
+            _out.WriteLine("  · the file system type is not checked on this system; if saves go unnoticed, the folder needs polling.");
+        }
+        else if (fileSystem.NeedsPolling)
+        {
+            _out.WriteLine($"  ✗ needs polling: it is on {fileSystem.Type} (mounted at {fileSystem.MountPoint}), and {fileSystem.PollingReason}.");
+        }
+        else
+        {
+            _out.WriteLine($"  ✓ no polling needed: it is on {fileSystem.Type} (mounted at {fileSystem.MountPoint}), which reports every save.");
+        }
+
+        _out.WriteLine();
+    }
+
+    private void WriteInotifyLimits()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        _out.WriteLine("File watch limits (inotify)");
+        var watches = ReadLimit("/proc/sys/fs/inotify/max_user_watches");
+        var instances = ReadLimit("/proc/sys/fs/inotify/max_user_instances");
+        var (folders, capped) = CountFolders(folder, limit: 200_000);
+        var foldersText = capped ? $"more than {folders:N0}" : $"{folders:N0}";
+        if (watches is { } w)
+        {
+            var verdict = folders > w ? "✗ too few" : folders > w / 2 ? "! tight" : "✓ enough";
+            _out.WriteLine($"  {verdict}: each watched folder takes one watch; this folder has {foldersText} folders, and your user may hold {w:N0} watches in all programs together (max_user_watches).");
+        }
+
+        if (instances is { } i)
+        {
+            var used = CountInotifyInstances();
+            var verdict = used >= i ? "✗ used up" : used > i * 3 / 4 ? "! nearly used up" : "✓ enough";
+            _out.WriteLine($"  {verdict}: your processes use {used} of {i} watchers (max_user_instances); each program that watches files takes at least one.");
+        }
+
+        if (watches is not null || instances is not null)
+        {
+            _out.WriteLine("  To raise them: sudo sysctl fs.inotify.max_user_watches=524288 fs.inotify.max_user_instances=512");
+            _out.WriteLine("  (and put the same settings in a file under /etc/sysctl.d/ to keep them after a reboot).");
+        }
+        else
+        {
+            _out.WriteLine("  · the limits cannot be read here.");
+        }
+
+        _out.WriteLine();
+    }
+
+    private static long? ReadLimit(string path)
+    {
+        try
+        {
+            return long.TryParse(File.ReadAllText(path).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static (int Count, bool Capped) CountFolders(string root, int limit)
+    {
+        var count = 1;
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
+        foreach (var _ in Directory.EnumerateDirectories(root, "*", options))
+        {
+            if (++count >= limit)
+            {
+                return (count, true);
+            }
+        }
+
+        return (count, false);
+    }
+
+    private static int CountInotifyInstances()
+    {
+        var count = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                continue;
+            }
+
+            try
+            {
+                count += Directory.EnumerateFiles(Path.Combine(dir, "fd"))
+                    .Count(fd => new FileInfo(fd).LinkTarget == "anon_inode:inotify");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return count;
+    }
+}

@@ -1,0 +1,108 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+
+namespace FreshServe.Ports;
+
+/// <summary>One row of a TCP_TABLE_OWNER_PID table.</summary>
+public sealed record TcpTableRow(int LocalPort, int State, int OwnerPid)
+{
+    public const int Listen = 2;
+}
+
+/// <summary>
+/// Windows: the owner of a listening port from GetExtendedTcpTable (TCP_TABLE_OWNER_PID_ALL), IPv4 and IPv6.
+/// The parsing is kept apart from the call so a recorded table can be tested anywhere. Owner pid 0 (Wine reports
+/// that for every socket) means the owner cannot be named.
+/// </summary>
+public static partial class WindowsTcpTable
+{
+    private const int AfInet = 2;
+    private const int AfInet6 = 23;
+    private const int TcpTableOwnerPidAll = 5;
+    private const uint ErrorInsufficientBuffer = 122;
+
+    // MIB_TCPROW_OWNER_PID: state, local addr, local port, remote addr, remote port, owner pid (6 DWORDs).
+    private const int Row4Size = 24;
+    // MIB_TCP6ROW_OWNER_PID: local addr[16], scope, local port, remote addr[16], scope, remote port, state, owner pid.
+    private const int Row6Size = 56;
+
+    /// <summary>Rows of a MIB_TCPTABLE_OWNER_PID (IPv4) or MIB_TCP6TABLE_OWNER_PID (IPv6) buffer.</summary>
+    public static IReadOnlyList<TcpTableRow> Parse(ReadOnlySpan<byte> table, bool ipv6)
+    {
+        if (table.Length < 4)
+        {
+            return [];
+        }
+
+        var count = BinaryPrimitives.ReadUInt32LittleEndian(table);
+        var rowSize = ipv6 ? Row6Size : Row4Size;
+        // Rows are DWORD-aligned right after dwNumEntries.
+        var rows = new List<TcpTableRow>();
+        for (var i = 0; i < count && 4 + ((i + 1) * rowSize) <= table.Length; i++)
+        {
+            var row = table.Slice(4 + (i * rowSize), rowSize);
+            var (stateAt, portAt, pidAt) = ipv6 ? (48, 20, 52) : (0, 8, 20);
+            // The port sits in the low 16 bits of its DWORD in network byte order.
+            rows.Add(new TcpTableRow(
+                BinaryPrimitives.ReadUInt16BigEndian(row[portAt..]),
+                BinaryPrimitives.ReadInt32LittleEndian(row[stateAt..]),
+                BinaryPrimitives.ReadInt32LittleEndian(row[pidAt..])));
+        }
+
+        return rows;
+    }
+
+    /// <summary>The holder of <paramref name="port"/> among listening rows; pid 0 becomes "cannot name".</summary>
+    public static PortHolder HolderIn(IEnumerable<TcpTableRow> rows, int port, Func<int, string?> commandLineOf)
+    {
+        var listeners = rows.Where(r => r.State == TcpTableRow.Listen && r.LocalPort == port).ToList();
+        var named = listeners.FirstOrDefault(r => r.OwnerPid > 0);
+        return named is not null ? new PortHolder(named.OwnerPid, commandLineOf(named.OwnerPid)) : new PortHolder(null, null);
+    }
+
+    [SupportedOSPlatform("windows")]
+    public static PortHolder Find(int port) =>
+        HolderIn(Parse(Read(AfInet), ipv6: false).Concat(Parse(Read(AfInet6), ipv6: true)), port, CommandLineOf);
+
+    [SupportedOSPlatform("windows")]
+    public static unsafe byte[] Read(int family)
+    {
+        uint size = 0;
+        var result = GetExtendedTcpTable(null, ref size, 0, (uint)family, TcpTableOwnerPidAll, 0);
+        for (var attempt = 0; attempt < 5 && result == ErrorInsufficientBuffer; attempt++)
+        {
+            var buffer = new byte[size + 1024];
+            size = (uint)buffer.Length;
+            fixed (byte* p = buffer)
+            {
+                result = GetExtendedTcpTable(p, ref size, 0, (uint)family, TcpTableOwnerPidAll, 0);
+            }
+
+            if (result == 0)
+            {
+                return buffer[..(int)size];
+            }
+        }
+
+        return [];
+    }
+
+    [SupportedOSPlatform("windows")]
+    private static string? CommandLineOf(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return process.MainModule?.FileName ?? process.ProcessName;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+
+    [LibraryImport("iphlpapi.dll")]
+    private static unsafe partial uint GetExtendedTcpTable(byte* table, ref uint size, int order, uint family, int tableClass, uint reserved);
+}

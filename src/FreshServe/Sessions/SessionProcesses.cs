@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Globalization;
+using FreshServe.Processes.Unix;
+
+namespace FreshServe.Sessions;
+
+/// <summary>
+/// Finds and stops processes that belong to a recorded session. Nothing is signalled unless its identity is proved:
+/// the pid is alive with the recorded start time, or (Linux) the process carries the session's environment marker.
+/// </summary>
+public static class SessionProcesses
+{
+    /// <summary>Set in every worker's environment; inherited by everything the worker starts.</summary>
+    public const string MarkerVariable = "FRESHSERVE_SESSION";
+
+    /// <summary>The pids proved to belong to the session's worker tree right now (never our own pid).</summary>
+    public static IReadOnlyList<int> LeftoverPids(SessionRecord record)
+    {
+        var pids = new HashSet<int>();
+        if (WorkerLeaderMatches(record))
+        {
+            pids.Add(record.WorkerPid!.Value);
+        }
+
+        if (OperatingSystem.IsLinux())
+        {
+            pids.UnionWith(MarkedPids(record.Id));
+        }
+
+        pids.Remove(Environment.ProcessId);
+        return pids.Order().ToArray();
+    }
+
+    public static bool WorkerLeaderMatches(SessionRecord record) =>
+        record.WorkerPid is { } pid && record.WorkerStartTime is { } start && ProcessStartTime.Matches(pid, start);
+
+    /// <summary>
+    /// Stops what is left of a dead session's worker tree: the graceful signal, then a kill after <paramref name="timeout"/>.
+    /// Returns the pids that were signalled.
+    /// </summary>
+    public static async Task<IReadOnlyList<int>> StopLeftoversAsync(SessionRecord record, TimeSpan timeout)
+    {
+        var targets = LeftoverPids(record).Select(pid => (Pid: pid, Start: ProcessStartTime.Of(pid))).Where(t => t.Start is not null).ToList();
+        if (targets.Count == 0)
+        {
+            return [];
+        }
+
+        var group = WorkerLeaderMatches(record) && record.WorkerGroup == record.WorkerPid
+            && GroupOf(record.WorkerPid!.Value) == record.WorkerGroup ? record.WorkerGroup : null;
+        Signal(record, targets, group, graceful: true);
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout && AnyAlive(targets, group))
+        {
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+
+        if (AnyAlive(targets, group))
+        {
+            Signal(record, targets, group, graceful: false);
+            var killDeadline = Stopwatch.StartNew();
+            while (killDeadline.Elapsed < TimeSpan.FromSeconds(5) && AnyAlive(targets, group))
+            {
+                await Task.Delay(20).ConfigureAwait(false);
+            }
+        }
+
+        return targets.Select(t => t.Pid).ToArray();
+    }
+
+    /// <summary>Asks a live supervisor (identity checked) to stop; it stops its own worker tree as on Ctrl+C.</summary>
+    public static async Task<bool> StopSupervisorAsync(SessionRecord record, TimeSpan timeout)
+    {
+        if (!record.SupervisorAlive())
+        {
+            return true;
+        }
+
+        Terminate(record.Pid, graceful: true);
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            if (!record.SupervisorAlive())
+            {
+                return true;
+            }
+
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+
+        // It did not stop in time: kill it; its worker tree then counts as a leftover and is stopped as one.
+        if (record.SupervisorAlive())
+        {
+            Terminate(record.Pid, graceful: false);
+        }
+
+        return false;
+    }
+
+    private static void Signal(SessionRecord record, IReadOnlyList<(int Pid, long? Start)> targets, int? group, bool graceful)
+    {
+        if (group is { } pgid && !OperatingSystem.IsWindows() && WorkerLeaderMatches(record))
+        {
+            // The leader (pid == group id) is proved to be the recorded worker right now, and a group id is never
+            // handed to a new process while its leader lives, so the group is still the worker's. Once the leader
+            // is gone, only processes proved one by one are signalled.
+            Libc.kill(-pgid, graceful ? Libc.SIGTERM : Libc.SIGKILL);
+        }
+
+        foreach (var (pid, start) in targets)
+        {
+            if (ProcessStartTime.Of(pid) == start)
+            {
+                Terminate(pid, graceful);
+            }
+        }
+    }
+
+    private static bool AnyAlive(IReadOnlyList<(int Pid, long? Start)> targets, int? group) =>
+        targets.Any(t => ProcessStartTime.Of(t.Pid) == t.Start)
+        || (group is { } pgid && !OperatingSystem.IsWindows() && Libc.kill(-pgid, 0) == 0);
+
+    private static void Terminate(int pid, bool graceful)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                process.Kill(entireProcessTree: true);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+            }
+
+            return;
+        }
+
+        Libc.kill(pid, graceful ? Libc.SIGTERM : Libc.SIGKILL);
+    }
+
+    /// <summary>The session id in a process's environment (Linux, same user only), or null.</summary>
+    public static string? MarkerOf(int pid)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        try
+        {
+            var prefix = MarkerVariable + "=";
+            return File.ReadAllText($"/proc/{pid}/environ").Split('\0')
+                .FirstOrDefault(v => v.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static IEnumerable<int> MarkedPids(string sessionId)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+                && MarkerOf(pid) == sessionId && ProcessStartTime.Of(pid) is not null)
+            {
+                yield return pid;
+            }
+        }
+    }
+
+    /// <summary>The process group of <paramref name="pid"/> on Unix, or null.</summary>
+    public static int? GroupOf(int pid)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return null;
+        }
+
+        var group = Libc.getpgid(pid);
+        return group > 0 ? group : null;
+    }
+}
