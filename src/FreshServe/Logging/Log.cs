@@ -55,4 +55,7 @@ public static partial class Log
 
     [LoggerMessage(32, LogLevel.Information, "▶ watch folder {Root} is back", EventName = nameof(WatchRootBack))]
     public static partial void WatchRootBack(this ILogger logger, string root);
+
+    [LoggerMessage(33, LogLevel.Information, "  polling every {IntervalMs} ms ({Reason})", EventName = nameof(Polling))]
+    public static partial void Polling(this ILogger logger, string reason, long intervalMs);
 }
