@@ -40,8 +40,13 @@ public sealed class EventFileWatcher : IFileWatcher
         foreach (var root in _roots)
         {
             var plan = new List<(string Folder, bool Recursive)>();
-            PlanFolder(root, plan);
-            if (plan.Count > MaxWatchers)
+            if (OperatingSystem.IsLinux())
+            {
+                PlanFolder(root, plan);
+            }
+
+            // Elsewhere one recursive watcher is one handle whatever the tree holds (Windows, macOS).
+            if (plan.Count == 0 || plan.Count > MaxWatchers)
             {
                 plan = [(root, true)];
             }
@@ -152,7 +157,7 @@ public sealed class EventFileWatcher : IFileWatcher
         {
             try
             {
-                if (IsUnderFlatWatcher(fullPath))
+                if (OperatingSystem.IsLinux() && IsUnderFlatWatcher(fullPath))
                 {
                     // A folder created beside flat watchers needs watchers of its own.
                     var plan = new List<(string Folder, bool Recursive)>();

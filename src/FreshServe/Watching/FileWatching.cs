@@ -127,7 +127,15 @@ public sealed class FileWatching : IFileWatcher
         _inner = null;
         IsPolling = true;
         PollingReason = reason;
-        _log.PollingInstead(reason, (long)_options.PollInterval.TotalMilliseconds);
+        if (reason == _options.ForcePollReason)
+        {
+            _log.Polling(reason, (long)_options.PollInterval.TotalMilliseconds);
+        }
+        else
+        {
+            _log.PollingInstead(reason, (long)_options.PollInterval.TotalMilliseconds);
+        }
+
         StartInner();
         if (lostEvents)
         {

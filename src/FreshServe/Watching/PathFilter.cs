@@ -17,7 +17,7 @@ public sealed class PathFilter
     private readonly IReadOnlyList<string> _roots;
     private readonly bool _useDefaultIgnores;
     private readonly Dictionary<string, GitIgnore> _gitIgnores = new(StringComparer.Ordinal);
-    private readonly Matcher _globs;
+    private readonly Matcher? _globs;
 
     public PathFilter(bool useDefaultIgnores = true)
         : this([], new WatchOptions { DefaultIgnores = useDefaultIgnores, GitIgnore = false })
@@ -35,6 +35,11 @@ public sealed class PathFilter
             {
                 _gitIgnores[root] = GitIgnore.ForFolder(root);
             }
+        }
+
+        if (options.Include.Count == 0 && options.Exclude.Count == 0)
+        {
+            return; // every file: no glob matching, which costs more per file than the whole scan otherwise
         }
 
         _globs = new Matcher(StringComparison.Ordinal);
@@ -87,7 +92,7 @@ public sealed class PathFilter
         }
 
         // Globs select files; a folder itself matters only when no --include narrows the files.
-        return isDirectory ? !HasIncludes : _globs.Match(relative.Replace('\\', '/')).HasMatches;
+        return isDirectory ? !HasIncludes : _globs is null || _globs.Match(relative.Replace('\\', '/')).HasMatches;
     }
 
     /// <summary>True when the path (relative to a watch root) passes the default ignores; no .gitignore, no globs.</summary>

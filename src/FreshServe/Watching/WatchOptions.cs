@@ -4,8 +4,9 @@ namespace FreshServe.Watching;
 public sealed record WatchOptions
 {
     /// <summary>
-    /// Between two scans a polling watcher does nothing; a scan of a 5,000-file tree costs a few ms of CPU, so 500 ms
-    /// keeps polling under 1% of a core while an edit is served within half a second plus the debounce.
+    /// An edit is seen within one interval. A scan costs about 6 µs of CPU per kept file (measured: 5,000 kept files,
+    /// ignored folders skipped, ~30 ms), so 500 ms costs ~6% of a core on such a tree and well under 1% on a typical
+    /// project of a few hundred files, while keeping the wait close to what a user notices.
     /// </summary>
     public static readonly TimeSpan DefaultPollInterval = TimeSpan.FromMilliseconds(500);
 

@@ -97,7 +97,7 @@ public sealed class WatchEndToEndTests
         var port = FreePort.Get();
         await using var fs = FreshServeProcess.Start(folder.Path,
             ["watch", "--poll", "--poll-interval", "100", "--", TestPaths.TestServer, "--port", port.ToString(), "--content", content]);
-        await fs.WaitForLineAsync(@"polling every 100 ms instead of file events: --poll", Patience);
+        await fs.WaitForLineAsync(@"polling every 100 ms \(--poll\)", Patience);
         await fs.WaitForLineAsync(@"ready in .*generation 1", Patience);
 
         File.WriteAllText(content, "two");
@@ -113,7 +113,7 @@ public sealed class WatchEndToEndTests
         var app = folder.Write("app.py", "one");
         await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--poll-interval", "100", "--", .. ShowChanged],
             new Dictionary<string, string> { ["FRESHSERVE_POLL"] = "1" });
-        await fs.WaitForLineAsync(@"instead of file events: FRESHSERVE_POLL=1", Patience);
+        await fs.WaitForLineAsync(@"polling every 100 ms \(FRESHSERVE_POLL=1\)", Patience);
         await fs.WaitForLineAsync(@"generation 1", Patience);
         File.WriteAllText(app, "two");
         await fs.WaitForLineAsync(@"worker changed=\[app\.py\] generation 2", Patience);

@@ -1,0 +1,46 @@
+using FreshServe.Cli;
+using FreshServe.Tests.Infrastructure;
+using FreshServe.Watching;
+using McMaster.Extensions.CommandLineUtils;
+
+namespace FreshServe.Tests.Watching;
+
+public sealed class WatchOptionsTests
+{
+    [Fact]
+    public void Watch_options_reach_the_settings()
+    {
+        using var folder = new TempFolder();
+        var options = Parse(folder.Path, "-i", "*.py", "--include", "templates/**", "-x", "**/test_*.py",
+            "--no-default-ignore", "--no-gitignore", "--poll", "--poll-interval", "250", "--", "uvicorn", "app:app");
+
+        Assert.Equal(["*.py", "templates/**"], options.Include);
+        Assert.Equal(["**/test_*.py"], options.Exclude);
+        Assert.False(options.DefaultIgnores);
+        Assert.False(options.GitIgnore);
+        Assert.Equal("--poll", options.ForcePollReason);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), options.PollInterval);
+    }
+
+    [Fact]
+    public void Defaults_use_events_every_file_the_default_ignores_and_gitignore()
+    {
+        using var folder = new TempFolder();
+        var options = Parse(folder.Path, "--", "uvicorn", "app:app");
+
+        Assert.Empty(options.Include);
+        Assert.Empty(options.Exclude);
+        Assert.True(options.DefaultIgnores);
+        Assert.True(options.GitIgnore);
+        Assert.Null(options.ForcePollReason);
+        Assert.Equal(WatchOptions.DefaultPollInterval, options.PollInterval);
+    }
+
+    private static WatchOptions Parse(string folder, params string[] args)
+    {
+        var app = new CommandLineApplication<WatchCommand>();
+        app.Conventions.UseDefaultConventions();
+        app.Parse(args);
+        return app.Model.ToSettings(folder).Watching;
+    }
+}
