@@ -46,4 +46,14 @@ public static partial class Log
 
     [LoggerMessage(14, LogLevel.Debug, "  worker tree stopped by {Signal} did not exit within {Timeout}; sent SIGKILL", EventName = nameof(ForcedKill))]
     public static partial void ForcedKill(this ILogger logger, string signal, string timeout);
+
+    // Proxy mode (100+).
+    [LoggerMessage(100, LogLevel.Information, "⇄ proxy on {Url}: requests wait while the server restarts; live reload {LiveReload}", EventName = nameof(ProxyListening))]
+    public static partial void ProxyListening(this ILogger logger, string url, string liveReload);
+
+    [LoggerMessage(101, LogLevel.Information, "  no {{port}} in the command: the server must listen on $PORT", EventName = nameof(ProxyPortFromEnvironment))]
+    public static partial void ProxyPortFromEnvironment(this ILogger logger);
+
+    [LoggerMessage(102, LogLevel.Debug, "  web stack loaded: {Assemblies}", EventName = nameof(WebStackLoaded))]
+    public static partial void WebStackLoaded(this ILogger logger, string assemblies);
 }

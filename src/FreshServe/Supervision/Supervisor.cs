@@ -2,6 +2,7 @@ using System.Diagnostics;
 using FreshServe.Cli;
 using FreshServe.Logging;
 using FreshServe.Ports;
+using FreshServe.Proxy;
 using FreshServe.Processes;
 using FreshServe.Watching;
 using Microsoft.Extensions.Logging;
@@ -21,11 +22,14 @@ public sealed class Supervisor
     private readonly ILogger _log;
     private readonly PortFreeWaiter _portWaiter;
     private readonly string _executable;
+    private readonly IGenerationObserver? _observer;
 
     public ChangeDebouncer Changes => _changes;
 
-    public Supervisor(WatchSettings settings, IWorkerLauncher launcher, ChangeDebouncer changes, ILogger log)
+    public Supervisor(WatchSettings settings, IWorkerLauncher launcher, ChangeDebouncer changes, ILogger log,
+        IGenerationObserver? observer = null)
     {
+        _observer = observer;
         _settings = settings;
         _launcher = launcher;
         _changes = changes;
@@ -48,8 +52,17 @@ public sealed class Supervisor
         while (!shutdown.IsCancellationRequested)
         {
             generation++;
-            var spec = new ProcessSpec(_executable, _settings.CommandArguments, _settings.WorkingDirectory,
-                WorkerEnvironment.Build(_settings, generation, changed))
+            // Behind the proxy every generation gets a fresh internal port, so the old one never has to be waited for.
+            var workerPort = _settings.Proxy is null ? _settings.Port : WorkerPort.Pick();
+            var environment = WorkerEnvironment.Build(_settings, generation, changed);
+            var arguments = _settings.CommandArguments;
+            if (_settings.Proxy is not null && workerPort is { } assigned)
+            {
+                arguments = WorkerPort.Substitute(arguments, assigned);
+                environment = new Dictionary<string, string>(environment) { ["PORT"] = assigned.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            }
+
+            var spec = new ProcessSpec(_executable, arguments, _settings.WorkingDirectory, environment)
             {
                 DetachStdin = _settings.DetachStdin,
             };
@@ -58,7 +71,7 @@ public sealed class Supervisor
             var startedAt = Stopwatch.StartNew();
             _log.Started(spec.DisplayCommand, worker.Pid, generation);
             using var generationDone = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-            var readiness = ReportReadinessAsync(worker, generation, startedAt, generationDone.Token);
+            var readiness = ReportReadinessAsync(worker, generation, workerPort, startedAt, generationDone.Token);
             try
             {
                 var change = _changes.WaitForChangeAsync(shutdown);
@@ -67,7 +80,9 @@ public sealed class Supervisor
 
                 if (first == worker.Exited)
                 {
-                    _log.WorkerExited(spec.DisplayCommand, await worker.Exited.ConfigureAwait(false), Duration.Format(startedAt.Elapsed));
+                    var exitCode = await worker.Exited.ConfigureAwait(false);
+                    _observer?.Exited(generation, exitCode);
+                    _log.WorkerExited(spec.DisplayCommand, exitCode, Duration.Format(startedAt.Elapsed));
                     await StopTreeAsync(worker, generation, force).ConfigureAwait(false);
                     first = await Task.WhenAny(change, cancelled).ConfigureAwait(false);
                 }
@@ -81,6 +96,7 @@ public sealed class Supervisor
 
                 // A change: stop now, while the burst may still be going on; start once it is quiet.
                 var quiet = _changes.WaitForQuietAsync(shutdown);
+                _observer?.Restarting(generation);
                 _log.Restarting(ChangedPaths.Describe(ChangedPaths.Relative(_changes.Pending, _settings.WatchRoots)));
                 await generationDone.CancelAsync().ConfigureAwait(false);
                 await StopTreeAsync(worker, generation, force).ConfigureAwait(false);
@@ -137,9 +153,9 @@ public sealed class Supervisor
         $"port {port} is still held by {PortOwner.Find(port).Describe()} after {Duration.Format(_settings.PortTimeout)}; "
         + "freshserve did not start it and will not stop it: end it yourself, or pick another port";
 
-    private async Task ReportReadinessAsync(IWorker worker, int generation, Stopwatch startedAt, CancellationToken cancellationToken)
+    private async Task ReportReadinessAsync(IWorker worker, int generation, int? workerPort, Stopwatch startedAt, CancellationToken cancellationToken)
     {
-        if (_settings.Port is not { } port)
+        if (workerPort is not { } port)
         {
             return;
         }
@@ -158,6 +174,8 @@ public sealed class Supervisor
                 // A port that accepts while our worker is already dead would be someone else's: never report that.
                 if (!worker.Exited.IsCompleted)
                 {
+                    // The proxy switches first, so every response after the ready line comes from this generation.
+                    _observer?.Ready(generation, port);
                     _log.Ready(startedAt.ElapsedMilliseconds, port, generation);
                 }
             }

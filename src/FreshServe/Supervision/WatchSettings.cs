@@ -1,4 +1,5 @@
 using FreshServe.Processes;
+using FreshServe.Proxy;
 
 namespace FreshServe.Supervision;
 
@@ -16,4 +17,7 @@ public sealed record WatchSettings
     public TimeSpan PortTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public bool DetachStdin { get; init; }
+
+    /// <summary>Set in proxy mode: freshserve listens, and each generation gets its own internal port.</summary>
+    public ProxySettings? Proxy { get; init; }
 }
