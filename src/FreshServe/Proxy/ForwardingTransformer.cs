@@ -24,7 +24,10 @@ internal sealed class ForwardingTransformer(Upstream upstream, ProxySettings set
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
         var request = httpContext.Request;
         var headers = proxyRequest.Headers;
-        headers.Host = request.Host.Value;
+        if (request.Host.HasValue)
+        {
+            headers.Host = request.Host.Value;
+        }
 
         var client = httpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         var forwardedFor = request.Headers["X-Forwarded-For"].ToString();
