@@ -77,7 +77,7 @@ internal sealed class ForwardingTransformer(Upstream upstream, ProxySettings set
         var status = (int)response.StatusCode;
         return !HttpMethods.IsHead(request.Method)
             && status >= 200 && status != 204 && status != 304
-            && response.Content.Headers.ContentType is System.Net.Http.Headers.MediaTypeHeaderValue { MediaType: "text/html" }
+            && string.Equals(response.Content.Headers.ContentType?.MediaType, "text/html", StringComparison.OrdinalIgnoreCase)
             && (encoding is "" or "identity" || DecompressingStream.Supports(encoding));
     }
 }
