@@ -2,8 +2,8 @@ using System.Diagnostics;
 using FreshServe.Cli;
 using FreshServe.Logging;
 using FreshServe.Ports;
-using FreshServe.Proxy;
 using FreshServe.Processes;
+using FreshServe.Proxy;
 using FreshServe.Watching;
 using Microsoft.Extensions.Logging;
 
