@@ -5,6 +5,7 @@ using FreshServe.Logging;
 using FreshServe.Presets;
 using FreshServe.Processes;
 using FreshServe.Sessions;
+using FreshServe.Proxy;
 using FreshServe.Supervision;
 using FreshServe.Watching;
 using McMaster.Extensions.CommandLineUtils;
@@ -25,6 +26,11 @@ The port is found in the command (--port N, --port=N, -p N, --urls http://host:N
 default of a known server (uvicorn, gunicorn and django 8000, flask 5000, vite 5173, rails 3000).
 Options can also live in freshserve.json in the current folder (or --config FILE); the command line wins.
 Keys on a terminal: r restart, q quit, c clear the screen, h help (--no-input leaves stdin to the server).
+
+Proxy mode: freshserve listens on the given port and forwards to the server, which gets a new internal port on
+every restart ({port} in the command, and $PORT). Requests wait during a restart instead of failing, responses are
+no-store, and HTML pages reload themselves when the new server is ready:
+  freshserve watch --proxy 8000 -- uvicorn web_app:app --port {port}
 Stop with Ctrl+C: the server tree is stopped gracefully; a second Ctrl+C kills it at once.
 """)]
 public sealed class WatchCommand
@@ -54,6 +60,19 @@ public sealed class WatchCommand
 
     [Option("--replace", "If another freshserve already watches this folder or port, stop it and take over.", CommandOptionType.NoValue)]
     public bool Replace { get; set; }
+
+    [Option("--proxy <PORT>", "Listen on PORT and forward to the server, which gets a new port each restart ({port} / $PORT).", CommandOptionType.SingleValue)]
+    [Range(1, 65535, ErrorMessage = "--proxy must be a port between 1 and 65535")]
+    public int? Proxy { get; set; }
+
+    [Option("--proxy-host <HOST>", "The address the proxy listens on: localhost, an IP, or * for all. Default: localhost.", CommandOptionType.SingleValue)]
+    public string? ProxyHost { get; set; }
+
+    [Option("--keep-cache-headers", "Behind --proxy, pass the server's caching headers on instead of Cache-Control: no-store.", CommandOptionType.NoValue)]
+    public bool KeepCacheHeaders { get; set; }
+
+    [Option("--no-live-reload", "Behind --proxy, do not add the live-reload script to HTML pages.", CommandOptionType.NoValue)]
+    public bool NoLiveReload { get; set; }
 
     [Option("-e|--env <KEY_VALUE>", "An environment variable for the server, as KEY=VALUE (repeatable).", CommandOptionType.MultipleValue)]
     public string[] Env { get; set; } = [];
@@ -159,27 +178,61 @@ public sealed class WatchCommand
         using var session = await new SessionGuard(SessionRegistry.ForCurrentUser(), log)
             .OpenAsync(ownRecord, Replace, settings.Stop.Timeout).ConfigureAwait(false);
 
-        var supervisor = new Supervisor(settings, WorkerLaunchers.ForThisPlatform(),
-            new ChangeDebouncer(settings.Debounce, TimeSpan.FromSeconds(2)), log, session);
-
-        log.Watching(string.Join(", ", settings.WatchRoots), settings.Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown");
-        LogPort(log);
-        LogPreset(log, settings);
-        if (settings.CleanBytecode)
+        var proxy = settings.Proxy is { } proxySettings ? await StartProxyAsync(proxySettings, log, shutdown.Token).ConfigureAwait(false) : null;
+        try
         {
-            log.BytecodeCleaned(Presets.BytecodeCleaner.Clean(settings.WatchRoots));
-        }
+            var supervisor = new Supervisor(settings, WorkerLaunchers.ForThisPlatform(),
+                new ChangeDebouncer(settings.Debounce, TimeSpan.FromSeconds(2)), log, session, proxy);
 
-        if (settings.KeysEnabled)
+            log.Watching(string.Join(", ", settings.WatchRoots), settings.Proxy is null
+                ? settings.Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"
+                : "chosen per restart");
+            LogPort(log, settings);
+            LogPreset(log, settings);
+            if (settings.CleanBytecode)
+            {
+                log.BytecodeCleaned(Presets.BytecodeCleaner.Clean(settings.WatchRoots));
+            }
+
+            if (settings.KeysEnabled)
+            {
+                new Keys.KeyCommands(log, supervisor.RequestRestart, () => OnSignal(null)).Start();
+            }
+
+            var debouncer = supervisor.Changes;
+            using var watcher = new FileWatching(settings.WatchRoots, settings.Watching, log);
+            watcher.Changed += debouncer.Post;
+            watcher.Start();
+            return await supervisor.RunAsync(shutdown.Token, force.Token).ConfigureAwait(false);
+        }
+        finally
         {
-            new Keys.KeyCommands(log, supervisor.RequestRestart, () => OnSignal(null)).Start();
-        }
+            if (proxy is not null)
+            {
+                await proxy.DisposeAsync().ConfigureAwait(false);
+            }
 
-        var debouncer = supervisor.Changes;
-        using var watcher = new FileWatching(settings.WatchRoots, settings.Watching, log);
-        watcher.Changed += debouncer.Post;
-        watcher.Start();
-        return await supervisor.RunAsync(shutdown.Token, force.Token).ConfigureAwait(false);
+            // Lets a test check that the web stack stays unloaded without --proxy.
+            log.WebStackLoaded(LoadedWebStack());
+        }
+    }
+
+    // Kept out of OnExecuteAsync so that nothing of Kestrel is touched unless --proxy was given.
+    private static async Task<IProxyServer> StartProxyAsync(ProxySettings proxySettings, ILogger log, CancellationToken cancellationToken)
+    {
+        var proxy = await ProxyServer.StartAsync(proxySettings, cancellationToken).ConfigureAwait(false);
+        log.ProxyListening(proxy.Url, proxySettings.LiveReload ? "on" : "off");
+        return proxy;
+    }
+
+    private static string LoadedWebStack()
+    {
+        var names = AppDomain.CurrentDomain.GetAssemblies()
+            .Select(a => a.GetName().Name ?? string.Empty)
+            .Where(n => n.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal) || n.StartsWith("Yarp", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return names.Count == 0 ? "none" : string.Join(", ", names);
     }
 
     private static SessionRecord NewSessionRecord(WatchSettings settings)
@@ -196,8 +249,18 @@ public sealed class WatchCommand
         };
     }
 
-    private void LogPort(ILogger log)
+    private void LogPort(ILogger log, WatchSettings settings)
     {
+        if (settings.Proxy is not null)
+        {
+            if (!WorkerPort.IsUsedIn(settings.CommandArguments))
+            {
+                log.ProxyPortFromEnvironment();
+            }
+
+            return;
+        }
+
         if (_portSource is not null)
         {
             log.PortDetected(_port!.Value, _portSource);
@@ -304,20 +367,23 @@ public sealed class WatchCommand
         var portTimeout = PortTimeout ?? file?.PortTimeout;
         var readyTimeout = ReadyTimeout ?? file?.ReadyTimeout;
 
+        var parsedReadyTimeout = readyTimeout is null ? TimeSpan.FromSeconds(60) : Duration.Parse("--ready-timeout", readyTimeout);
+        var proxy = ToProxySettings(parsedReadyTimeout);
         return new WatchSettings
         {
             Command = command[0],
             CommandArguments = commandArgs,
             WorkingDirectory = currentDirectory,
             WatchRoots = roots,
-            Port = _port,
+            Port = proxy is not null ? null : _port,
+            Proxy = proxy,
             Environment = env,
             Debounce = TimeSpan.FromMilliseconds(DebounceMs ?? file?.Debounce ?? 50),
             Stop = new StopPolicy(
                 stopSignal is null ? Cli.StopSignal.Term : StopSignals.Parse(stopSignal),
                 stopTimeout is null ? TimeSpan.FromSeconds(5) : Duration.Parse("--stop-timeout", stopTimeout)),
             PortTimeout = portTimeout is null ? TimeSpan.FromSeconds(10) : Duration.Parse("--port-timeout", portTimeout),
-            ReadyTimeout = readyTimeout is null ? TimeSpan.FromSeconds(60) : Duration.Parse("--ready-timeout", readyTimeout),
+            ReadyTimeout = parsedReadyTimeout,
             ReadyUrl = _readyUrl,
             RestartOnCrash = RestartOnCrash || file?.RestartOnCrash == true,
             KeysEnabled = keys,
@@ -379,6 +445,39 @@ public sealed class WatchCommand
 
     private static bool IsSet(string variable) =>
         Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value && value is not ("0" or "false");
+
+    private ProxySettings? ToProxySettings(TimeSpan readyTimeout)
+    {
+        if (Proxy is not { } proxyPort)
+        {
+            if (ProxyHost is not null || KeepCacheHeaders || NoLiveReload)
+            {
+                throw new UsageException("--proxy-host, --keep-cache-headers and --no-live-reload need --proxy PORT");
+            }
+
+            return null;
+        }
+
+        if (Port is not null)
+        {
+            throw new UsageException("--port cannot be used with --proxy: behind the proxy the server gets a new port on every restart; write {port} in the command or read $PORT");
+        }
+
+        var host = ProxyHost ?? "localhost";
+        if (host is not ("localhost" or "*") && !System.Net.IPAddress.TryParse(host, out _))
+        {
+            throw new UsageException($"--proxy-host: '{host}' is not localhost, * or an IP address");
+        }
+
+        return new ProxySettings
+        {
+            Port = proxyPort,
+            Host = host,
+            KeepCacheHeaders = KeepCacheHeaders,
+            LiveReload = !NoLiveReload,
+            ReadyTimeout = readyTimeout,
+        };
+    }
 
     private static Dictionary<string, string> ParseEnv(IEnumerable<string> pairs)
     {

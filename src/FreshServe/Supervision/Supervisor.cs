@@ -4,6 +4,7 @@ using FreshServe.Logging;
 using FreshServe.Ports;
 using FreshServe.Processes;
 using FreshServe.Sessions;
+using FreshServe.Proxy;
 using FreshServe.Watching;
 using Microsoft.Extensions.Logging;
 
@@ -26,12 +27,15 @@ public sealed class Supervisor
     private readonly Lock _gate = new();
     private TaskCompletionSource _restartRequested = NewSignal();
     private readonly LiveSession? _session;
+    private readonly IGenerationObserver? _observer;
 
     public ChangeDebouncer Changes => _changes;
 
-    public Supervisor(WatchSettings settings, IWorkerLauncher launcher, ChangeDebouncer changes, ILogger log, LiveSession? session = null)
+    public Supervisor(WatchSettings settings, IWorkerLauncher launcher, ChangeDebouncer changes, ILogger log,
+        LiveSession? session = null, IGenerationObserver? observer = null)
     {
         _session = session;
+        _observer = observer;
         _settings = settings;
         _launcher = launcher;
         _changes = changes;
@@ -97,8 +101,17 @@ public sealed class Supervisor
         while (!shutdown.IsCancellationRequested)
         {
             generation++;
-            var spec = new ProcessSpec(_executable, _settings.CommandArguments, _settings.WorkingDirectory,
-                WorkerEnvironment.Build(_settings, generation, changed))
+            // Behind the proxy every generation gets a fresh internal port, so the old one never has to be waited for.
+            var workerPort = _settings.Proxy is null ? _settings.Port : WorkerPort.Pick();
+            var environment = WorkerEnvironment.Build(_settings, generation, changed);
+            var arguments = _settings.CommandArguments;
+            if (_settings.Proxy is not null && workerPort is { } assigned)
+            {
+                arguments = WorkerPort.Substitute(arguments, assigned);
+                environment = new Dictionary<string, string>(environment) { ["PORT"] = assigned.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            }
+
+            var spec = new ProcessSpec(_executable, arguments, _settings.WorkingDirectory, environment)
             {
                 DetachStdin = _settings.DetachStdin,
             };
@@ -116,7 +129,7 @@ public sealed class Supervisor
             }
 
             using var generationDone = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-            var readiness = ReportReadinessAsync(worker, generation, startedAt, cause, generationDone.Token);
+            var readiness = ReportReadinessAsync(worker, generation, workerPort, startedAt, cause, generationDone.Token);
             try
             {
                 var change = _changes.WaitForChangeAsync(shutdown);
@@ -128,7 +141,9 @@ public sealed class Supervisor
                 if (first == worker.Exited)
                 {
                     var uptime = startedAt.Elapsed;
-                    var delay = ReportExit(spec, worker.Pid, await worker.Exited.ConfigureAwait(false), uptime);
+                    var exitCode = await worker.Exited.ConfigureAwait(false);
+                    _observer?.Exited(generation, exitCode);
+                    var delay = ReportExit(spec, worker.Pid, exitCode, uptime);
                     await StopTreeAsync(worker, generation, force).ConfigureAwait(false);
                     crashRestart = delay is { } wait ? Task.Delay(wait, shutdown) : Task.Delay(Timeout.Infinite, shutdown);
                     first = await Task.WhenAny(change, manual, crashRestart, cancelled).ConfigureAwait(false);
@@ -141,6 +156,7 @@ public sealed class Supervisor
                     break;
                 }
 
+                _observer?.Restarting(generation);
                 await generationDone.CancelAsync().ConfigureAwait(false);
                 if (first == change)
                 {
@@ -263,7 +279,7 @@ public sealed class Supervisor
     private PortHolderReport DescribeHolder(int port) =>
         PortHolderReport.For(port, _session?.Registry ?? SessionRegistry.ForCurrentUser(), _session?.Record.Id);
 
-    private async Task ReportReadinessAsync(IWorker worker, int generation, Stopwatch startedAt, RestartCause? cause, CancellationToken cancellationToken)
+    private async Task ReportReadinessAsync(IWorker worker, int generation, int? workerPort, Stopwatch startedAt, RestartCause? cause, CancellationToken cancellationToken)
     {
         var summary = cause is null ? string.Empty : " ← " + cause.Describe(worker.Pid);
         string where;
@@ -273,7 +289,7 @@ public sealed class Supervisor
             where = $"at {url}";
             ready = ReadinessProbe.WaitForHttpAsync(url, _settings.ReadyTimeout, cancellationToken);
         }
-        else if (_settings.Port is { } port)
+        else if (workerPort is { } port)
         {
             where = $"on port {port}";
             ready = ReadinessProbe.WaitForConnectAsync(port, _settings.ReadyTimeout, cancellationToken);
@@ -301,6 +317,12 @@ public sealed class Supervisor
                 // A port that accepts while our worker is already dead would be someone else's: never report that.
                 if (!worker.Exited.IsCompleted)
                 {
+                    // The proxy switches first, so every response after the ready line comes from this generation.
+                    if (workerPort is { } readyPort)
+                    {
+                        _observer?.Ready(generation, readyPort);
+                    }
+
                     _log.Ready(startedAt.ElapsedMilliseconds, where, generation, summary);
                 }
             }

@@ -1,4 +1,5 @@
 using FreshServe.Processes;
+using FreshServe.Proxy;
 
 namespace FreshServe.Supervision;
 
@@ -39,4 +40,8 @@ public sealed record WatchSettings
 
     /// <summary>Environment defaults of the preset; the user's environment and --env win.</summary>
     public IReadOnlyDictionary<string, string> PresetEnvironment { get; init; } = new Dictionary<string, string>();
+
+
+    /// <summary>Set in proxy mode: freshserve listens, and each generation gets its own internal port.</summary>
+    public ProxySettings? Proxy { get; init; }
 }

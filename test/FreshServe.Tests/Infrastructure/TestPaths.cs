@@ -25,6 +25,11 @@ public static class TestPaths
         }
     }
 
+    /// <summary>The web test server for proxy mode (HTML, compression, WebSockets, streaming), built alongside.</summary>
+    public static string WebTestServer =>
+        Path.Combine(RepoRoot, "test", "FreshServe.WebTestServer", "bin", Configuration, "net10.0",
+            OperatingSystem.IsWindows() ? "webtestserver.exe" : "webtestserver");
+
     public static string RepoRoot
     {
         get

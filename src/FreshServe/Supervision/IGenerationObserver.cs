@@ -1,0 +1,17 @@
+namespace FreshServe.Supervision;
+
+/// <summary>
+/// Told by the restart loop what each generation of the worker is doing (proxy mode listens). Calls come from the
+/// loop's own flow, in order, and must return quickly.
+/// </summary>
+public interface IGenerationObserver
+{
+    /// <summary>A change was seen: generation <paramref name="generation"/> is about to be stopped.</summary>
+    void Restarting(int generation);
+
+    /// <summary>Generation <paramref name="generation"/> accepts connections on <paramref name="port"/>.</summary>
+    void Ready(int generation, int port);
+
+    /// <summary>Generation <paramref name="generation"/> exited by itself (it was not stopped by freshserve).</summary>
+    void Exited(int generation, int exitCode);
+}

@@ -1,0 +1,66 @@
+using System.Net;
+using System.Net.Sockets;
+using FreshServe.Tests.Infrastructure;
+
+namespace FreshServe.Tests.Proxy;
+
+/// <summary>Bad proxy options: one clear line, a non-zero exit code, nothing left running.</summary>
+public sealed class ProxyCommandLineTests
+{
+    [Theory]
+    [InlineData(new[] { "watch", "--proxy", "0", "--", "x" }, "--proxy must be a port between 1 and 65535")]
+    [InlineData(new[] { "watch", "--proxy", "8000", "--port", "8001", "--", "x" }, "--port cannot be used with --proxy")]
+    [InlineData(new[] { "watch", "--proxy", "8000", "--proxy-host", "my.box", "--", "x" }, "is not localhost, * or an IP address")]
+    [InlineData(new[] { "watch", "--no-live-reload", "--", "x" }, "need --proxy PORT")]
+    [InlineData(new[] { "watch", "--proxy", "8000", "--ready-timeout", "never", "--", "x" }, "not a duration")]
+    public async Task Bad_proxy_options_give_one_line_and_exit_code_2(string[] args, string expectedText)
+    {
+        using var folder = new TempFolder();
+        var (code, output) = await FreshServeProcess.RunAsync(folder.Path, args);
+        AssertOneErrorLine(2, expectedText, code, output);
+    }
+
+    [Fact]
+    public async Task A_proxy_port_that_is_taken_gives_one_line_and_starts_no_worker()
+    {
+        using var folder = new TempFolder();
+        using var holder = new TcpListener(IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((IPEndPoint)holder.LocalEndpoint).Port;
+
+        // Run without FreshServeProcess: the message names the holder's pid (this test host), which it would treat
+        // as a leftover worker.
+        var info = new System.Diagnostics.ProcessStartInfo(TestPaths.DotnetHost)
+        {
+            WorkingDirectory = folder.Path,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in new[] { TestPaths.FreshServeDll, "watch", "--proxy", port.ToString(), "--proxy-host", "127.0.0.1", "--", TestPaths.WebTestServer, "--port", "{port}" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["NO_COLOR"] = "1";
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(ProxyRun.Patience);
+        await process.WaitForExitAsync(timeout.Token);
+        var code = process.ExitCode;
+        var output = await stdout + await stderr;
+        Assert.Contains($"pid {Environment.ProcessId}", output);
+
+        AssertOneErrorLine(1, $"--proxy: port {port} is already in use by", code, output);
+        Assert.DoesNotContain("started", output);
+    }
+
+    private static void AssertOneErrorLine(int expectedCode, string expectedText, int code, string output)
+    {
+        Assert.Equal(expectedCode, code);
+        var errorLines = output.Split('\n').Where(l => l.StartsWith("freshserve: ", StringComparison.Ordinal)).ToList();
+        Assert.Single(errorLines);
+        Assert.Contains(expectedText, errorLines[0]);
+        Assert.DoesNotContain("   at ", output);
+    }
+}
