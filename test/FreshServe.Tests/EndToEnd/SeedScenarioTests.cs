@@ -83,7 +83,8 @@ public sealed partial class SeedScenarioTests(ITestOutputHelper output)
         fs.Signal(ProcessProbe.SIGINT);
         Assert.Equal(0, await fs.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.True(await ProcessProbe.WaitUntilGoneAsync(workers, TimeSpan.FromSeconds(5)), "uvicorn outlived freshserve");
-        Assert.Equal(11, fs.Count(@"● started uvicorn"));
+        Assert.Equal(11, fs.Count(@"✓ ready in \d+ ms"));
+        Assert.Equal(0, fs.Count(@"generation 12\b"));
     }
 
     [GeneratedRegex(@"version (\d+)<")]
