@@ -104,7 +104,7 @@ public sealed class WatchCommand
     [Option("-q|--quiet", "Log only warnings and errors.", CommandOptionType.NoValue)]
     public bool Quiet { get; set; }
 
-    [Option("-i|--include <GLOB>", "Watch only files matching this glob (repeatable; *.py means anywhere). Default: every file.", CommandOptionType.MultipleValue)]
+    [Option("-i|--include <GLOB>", "Watch only files matching this glob (repeatable; *.py means anywhere). Default: the preset's globs, else every file.", CommandOptionType.MultipleValue)]
     public string[] Include { get; set; } = [];
 
     [Option("-x|--exclude <GLOB>", "Do not watch files matching this glob (repeatable).", CommandOptionType.MultipleValue)]
