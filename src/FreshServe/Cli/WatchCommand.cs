@@ -104,7 +104,7 @@ public sealed class WatchCommand
     [Option("-q|--quiet", "Log only warnings and errors.", CommandOptionType.NoValue)]
     public bool Quiet { get; set; }
 
-    [Option("-i|--include <GLOB>", "Watch only files matching this glob (repeatable; *.py means anywhere). Default: every file.", CommandOptionType.MultipleValue)]
+    [Option("-i|--include <GLOB>", "Watch only files matching this glob (repeatable; *.py means anywhere). Default: the preset's globs, else every file.", CommandOptionType.MultipleValue)]
     public string[] Include { get; set; } = [];
 
     [Option("-x|--exclude <GLOB>", "Do not watch files matching this glob (repeatable).", CommandOptionType.MultipleValue)]
@@ -176,7 +176,7 @@ public sealed class WatchCommand
             },
         };
         using var session = await new SessionGuard(SessionRegistry.ForCurrentUser(), log)
-            .OpenAsync(ownRecord, Replace, settings.Stop.Timeout).ConfigureAwait(false);
+            .OpenAsync(ownRecord, settings.Replace, settings.Stop.Timeout).ConfigureAwait(false);
 
         var proxy = settings.Proxy is { } proxySettings ? await StartProxyAsync(proxySettings, log, shutdown.Token).ConfigureAwait(false) : null;
         try
@@ -278,7 +278,8 @@ public sealed class WatchCommand
             return;
         }
 
-        log.PresetUsed(_preset.Preset.Name, string.Join(" ", settings.PresetIncludes));
+        // The globs really watched: the preset's, unless --include or the file's include chose others.
+        log.PresetUsed(_preset.Preset.Name, string.Join(" ", settings.Watching.Include.Count > 0 ? settings.Watching.Include : ["every file"]));
         if (_preset.ReloaderWarning(settings.Environment) is { } warning)
         {
             log.TwoReloaders(warning);
@@ -368,7 +369,7 @@ public sealed class WatchCommand
         var readyTimeout = ReadyTimeout ?? file?.ReadyTimeout;
 
         var parsedReadyTimeout = readyTimeout is null ? TimeSpan.FromSeconds(60) : Duration.Parse("--ready-timeout", readyTimeout);
-        var proxy = ToProxySettings(parsedReadyTimeout);
+        var proxy = ToProxySettings(file, parsedReadyTimeout);
         return new WatchSettings
         {
             Command = command[0],
@@ -386,17 +387,22 @@ public sealed class WatchCommand
             ReadyTimeout = parsedReadyTimeout,
             ReadyUrl = _readyUrl,
             RestartOnCrash = RestartOnCrash || file?.RestartOnCrash == true,
+            Replace = Replace || file?.Replace == true,
             KeysEnabled = keys,
             DetachStdin = keys,
             CleanBytecode = CleanBytecode || file?.CleanBytecode == true,
             PresetName = _preset?.Preset.Name,
             PresetIncludes = _preset?.Preset.Includes ?? [],
             PresetEnvironment = _preset?.Preset.Environment ?? new Dictionary<string, string>(),
-            Watching = ToWatchOptions(),
+            Watching = ToWatchOptions(file, _preset?.Preset.Includes ?? []),
         };
     }
 
-    private WatchOptions ToWatchOptions()
+    /// <summary>
+    /// Globs: --include, else the file's include, else the preset's globs (else every file); --exclude, else the
+    /// file's. Polling is forced by --poll, FRESHSERVE_POLL or the file, in that order of the reason given.
+    /// </summary>
+    private WatchOptions ToWatchOptions(ConfigValues? file, IReadOnlyList<string> presetIncludes)
     {
         foreach (var glob in Include.Concat(Exclude))
         {
@@ -406,14 +412,19 @@ public sealed class WatchCommand
             }
         }
 
+        var forcePollReason = Poll ? "--poll"
+            : IsSet("FRESHSERVE_POLL") ? $"FRESHSERVE_POLL={Environment.GetEnvironmentVariable("FRESHSERVE_POLL")}"
+            : file?.Poll == true ? $"poll in {Path.GetFileName(file.Path)}"
+            : null;
+        var pollIntervalMs = PollIntervalMs ?? file?.PollInterval;
         return new WatchOptions
         {
-            Include = Include,
-            Exclude = Exclude,
-            DefaultIgnores = !NoDefaultIgnore,
-            GitIgnore = !NoGitIgnore,
-            ForcePollReason = Poll ? "--poll" : System.Environment.GetEnvironmentVariable("FRESHSERVE_POLL") == "1" ? "FRESHSERVE_POLL=1" : null,
-            PollInterval = PollIntervalMs is { } ms ? TimeSpan.FromMilliseconds(ms) : WatchOptions.DefaultPollInterval,
+            Include = Include.Length > 0 ? Include : file?.Include is { Count: > 0 } fileInclude ? fileInclude : presetIncludes,
+            Exclude = Exclude.Length > 0 ? Exclude : file?.Exclude ?? [],
+            DefaultIgnores = !(NoDefaultIgnore || file?.NoDefaultIgnore == true),
+            GitIgnore = !(NoGitIgnore || file?.NoGitignore == true),
+            ForcePollReason = forcePollReason,
+            PollInterval = pollIntervalMs is { } ms ? TimeSpan.FromMilliseconds(ms) : WatchOptions.DefaultPollInterval,
         };
     }
 
@@ -446,25 +457,37 @@ public sealed class WatchCommand
     private static bool IsSet(string variable) =>
         Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value && value is not ("0" or "false");
 
-    private ProxySettings? ToProxySettings(TimeSpan readyTimeout)
+    /// <summary>localhost, * (every address) or an IP address: what --proxy-host accepts.</summary>
+    public static bool IsValidProxyHost(string host) =>
+        host is "localhost" or "*" || System.Net.IPAddress.TryParse(host, out _);
+
+    private ProxySettings? ToProxySettings(ConfigValues? file, TimeSpan readyTimeout)
     {
-        if (Proxy is not { } proxyPort)
+        var proxyHost = ProxyHost ?? file?.ProxyHost;
+        var keepCacheHeaders = KeepCacheHeaders || file?.KeepCacheHeaders == true;
+        var noLiveReload = NoLiveReload || file?.NoLiveReload == true;
+        if ((Proxy ?? file?.Proxy) is not { } proxyPort)
         {
-            if (ProxyHost is not null || KeepCacheHeaders || NoLiveReload)
+            if (proxyHost is not null || keepCacheHeaders || noLiveReload)
             {
-                throw new UsageException("--proxy-host, --keep-cache-headers and --no-live-reload need --proxy PORT");
+                throw new UsageException(ProxyHost is not null || KeepCacheHeaders || NoLiveReload
+                    ? "--proxy-host, --keep-cache-headers and --no-live-reload need --proxy PORT"
+                    : $"{file!.Path}: 'proxyHost', 'keepCacheHeaders' and 'noLiveReload' need 'proxy' (or --proxy PORT)");
             }
 
             return null;
         }
 
-        if (Port is not null)
+        // The file's port is the server's own port; it gives way to a --proxy from the command line.
+        if (Port is not null || (Proxy is null && file?.Port is not null))
         {
-            throw new UsageException("--port cannot be used with --proxy: behind the proxy the server gets a new port on every restart; write {port} in the command or read $PORT");
+            throw new UsageException(Port is not null
+                ? $"--port cannot be used with {(Proxy is null ? $"'proxy' in {file!.Path}" : "--proxy")}: behind the proxy the server gets a new port on every restart; write {{port}} in the command or read $PORT"
+                : $"{file!.Path}: 'port' and 'proxy' cannot both be set: behind the proxy the server gets a new port on every restart; write {{port}} in the command or read $PORT");
         }
 
-        var host = ProxyHost ?? "localhost";
-        if (host is not ("localhost" or "*") && !System.Net.IPAddress.TryParse(host, out _))
+        var host = proxyHost ?? "localhost";
+        if (!IsValidProxyHost(host))
         {
             throw new UsageException($"--proxy-host: '{host}' is not localhost, * or an IP address");
         }
@@ -473,8 +496,8 @@ public sealed class WatchCommand
         {
             Port = proxyPort,
             Host = host,
-            KeepCacheHeaders = KeepCacheHeaders,
-            LiveReload = !NoLiveReload,
+            KeepCacheHeaders = keepCacheHeaders,
+            LiveReload = !noLiveReload,
             ReadyTimeout = readyTimeout,
         };
     }

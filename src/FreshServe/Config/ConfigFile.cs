@@ -17,7 +17,9 @@ public static class ConfigFile
     public static IReadOnlyList<string> Keys { get; } =
     [
         "$schema", "command", "watch", "port", "debounce", "stopSignal", "stopTimeout", "portTimeout", "readyUrl",
-        "readyTimeout", "env", "verbose", "quiet", "restartOnCrash", "noInput", "cleanBytecode", "preset",
+        "readyTimeout", "env", "verbose", "quiet", "restartOnCrash", "noInput", "cleanBytecode", "preset", "include",
+        "exclude", "noDefaultIgnore", "noGitignore", "poll", "pollInterval", "replace", "proxy", "proxyHost",
+        "keepCacheHeaders", "noLiveReload",
     ];
 
     /// <summary>
@@ -178,6 +180,17 @@ public static class ConfigFile
                     "noInput" => values with { NoInput = ReadBool(key) },
                     "cleanBytecode" => values with { CleanBytecode = ReadBool(key) },
                     "preset" => values with { Preset = ReadString(key) },
+                    "include" => values with { Include = ReadGlobs(key) },
+                    "exclude" => values with { Exclude = ReadGlobs(key) },
+                    "noDefaultIgnore" => values with { NoDefaultIgnore = ReadBool(key) },
+                    "noGitignore" => values with { NoGitignore = ReadBool(key) },
+                    "poll" => values with { Poll = ReadBool(key) },
+                    "pollInterval" => values with { PollInterval = ReadInt(key, 10, 60_000) },
+                    "replace" => values with { Replace = ReadBool(key) },
+                    "proxy" => values with { Proxy = ReadInt(key, 1, 65535) },
+                    "proxyHost" => values with { ProxyHost = ReadProxyHost(key) },
+                    "keepCacheHeaders" => values with { KeepCacheHeaders = ReadBool(key) },
+                    "noLiveReload" => values with { NoLiveReload = ReadBool(key) },
                     _ => throw new InvalidOperationException(key),
                 };
             }
@@ -222,6 +235,18 @@ public static class ConfigFile
             }
 
             return items;
+        }
+
+        private IReadOnlyList<string> ReadGlobs(string key)
+        {
+            var globs = ReadStrings(key);
+            return globs.Any(string.IsNullOrWhiteSpace) ? throw Error($"'{key}': a glob cannot be empty") : globs;
+        }
+
+        private string ReadProxyHost(string key)
+        {
+            var text = ReadString(key);
+            return WatchCommand.IsValidProxyHost(text) ? text : throw Error($"'{key}': '{text}' is not localhost, * or an IP address");
         }
 
         private IReadOnlyList<string> ReadCommand(string key)

@@ -22,4 +22,15 @@ public sealed record ConfigValues
     public bool? NoInput { get; init; }
     public bool? CleanBytecode { get; init; }
     public string? Preset { get; init; }
+    public IReadOnlyList<string>? Include { get; init; }
+    public IReadOnlyList<string>? Exclude { get; init; }
+    public bool? NoDefaultIgnore { get; init; }
+    public bool? NoGitignore { get; init; }
+    public bool? Poll { get; init; }
+    public int? PollInterval { get; init; }
+    public bool? Replace { get; init; }
+    public int? Proxy { get; init; }
+    public string? ProxyHost { get; init; }
+    public bool? KeepCacheHeaders { get; init; }
+    public bool? NoLiveReload { get; init; }
 }

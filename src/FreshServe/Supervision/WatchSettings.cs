@@ -29,6 +29,9 @@ public sealed record WatchSettings
     /// <summary>True when freshserve reads keys (r, q, c, h) from the terminal.</summary>
     public bool KeysEnabled { get; init; }
 
+    /// <summary>Take over from another freshserve that watches the same folder or port (--replace).</summary>
+    public bool Replace { get; init; }
+
     /// <summary>Delete __pycache__ folders under the watch roots before the first start.</summary>
     public bool CleanBytecode { get; init; }
 

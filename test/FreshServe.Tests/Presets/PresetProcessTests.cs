@@ -28,6 +28,27 @@ public sealed class PresetProcessTests
     }
 
     [Fact]
+    public async Task Uvicorn_watches_its_presets_globs_a_text_file_restarts_nothing_and_python_does()
+    {
+        using var folder = new TempFolder();
+        var app = folder.Write("web_app.py", Page("one"));
+        var notes = folder.Write("notes.txt", "one");
+        var port = FreePort.Get();
+        await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--", "uvicorn", "web_app:app", "--port", port.ToString()]);
+        await fs.WaitForLineAsync(@"preset uvicorn: watching \*\*/\*\.py \*\*/templates/\*\* \*\*/\.env", Patience);
+        await fs.WaitForLineAsync($@"ready in \d+ ms on port {port} \(generation 1\)", Patience);
+
+        File.WriteAllText(notes, "two");
+        await Task.Delay(1500);
+        File.WriteAllText(app, Page("two"));
+
+        // Had notes.txt restarted the server, generation 2 would name it.
+        await fs.WaitForLineAsync($@"ready in \d+ ms on port {port} \(generation 2\) ← web_app\.py changed", Patience);
+        Assert.Contains("two", await Http.TryGetAsync(port));
+        Assert.True(fs.Count("notes\\.txt") == 0, fs.Output);
+    }
+
+    [Fact]
     public async Task Uvicorn_with_its_own_reloader_gets_a_warning()
     {
         using var folder = new TempFolder();
