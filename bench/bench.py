@@ -93,6 +93,16 @@ def alive(pid, start_ticks):
     return st[2] == start_ticks
 
 
+def default_signals():
+    # A shell's background job starts with SIGINT ignored, and children inherit that: give them the defaults back.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
+def interrupted(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 class Proc:
     """A process we started, in its own session, with its output read into timestamped lines."""
 
@@ -101,7 +111,7 @@ class Proc:
         self.lines = []
         self.known = {}  # pid -> start ticks, of the process and every descendant seen
         self.popen = subprocess.Popen(
-            argv, cwd=cwd, env=env, start_new_session=True,
+            argv, cwd=cwd, env=env, start_new_session=True, preexec_fn=default_signals,
             stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.started = now()
@@ -382,8 +392,9 @@ class App:
 def tool_command(tool, app, port, mode, peers, args):
     """(argv, stdin bytes or None, supported?) to run app's server under tool, watching the app folder."""
     server = app.server(port)
-    if tool == "freshserve":
-        flags = ["--verbose", "--port", str(port)]
+    if tool.startswith("freshserve"):
+        # "freshserve --debounce=10" runs freshserve with that extra option: a variant row.
+        flags = ["--verbose", "--port", str(port), *tool.split()[1:]]
         if mode == "poll":
             if not peers.poll_supported:
                 return None
@@ -474,7 +485,7 @@ def supervised(tool, mode, app, peers, args):
                 time.sleep(args.poll_ms / 1000)
             stale_after.append(stale)
             failed_after.append(failed2)
-            if tool == "freshserve":
+            if tool.startswith("freshserve"):
                 steps.append(freshserve_steps(proc, written, fresh))
             time.sleep(args.gap)
         proc.remember_tree()
@@ -530,6 +541,84 @@ def freshserve_start(peers, args):
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return {"version": stats_ms(version_times), "to_first_spawn": stats_ms(watching_times)}
+
+
+# ---------------------------------------------------------------- build settings
+
+BUILD_VARIANTS = [
+    ("as in FreshServe.csproj", []),
+    ("ReadyToRun off", ["-p:PublishReadyToRun=false"]),
+    ("TieredCompilation off", ["-p:TieredCompilation=false"]),
+    ("TieredPGO off", ["-p:TieredPGO=false"]),
+    ("concurrent GC on", ["-p:ConcurrentGarbageCollection=true"]),
+    ("globalization with ICU", ["-p:InvariantGlobalization=false"]),
+]
+
+
+def anon_mb(pid):
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Anonymous:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def build_variants(peers, args):
+    """freshserve published with other start-up settings, measured in turns so load changes hit them all alike."""
+    builds = []
+    for name, props in BUILD_VARIANTS:
+        out = os.path.join(WORK, "variants", name.replace(" ", "-"))
+        shutil.rmtree(out, ignore_errors=True)
+        result = run(["dotnet", "publish", os.path.join(ROOT, "src", "FreshServe"), "-c", "Release", "-o", out,
+                      "-nologo", "-v", "q", *props, *args.publish_arg])
+        if result.returncode != 0:
+            log(f"variant {name}: build failed: {result.stdout[-300:]}")
+            continue
+        builds.append((name, props, os.path.join(out, "freshserve")))
+    samples = {name: {"version": [], "to_first_spawn": [], "rss": [], "anon": [], "restart": []} for name, _, _ in builds}
+    folder = tempfile.mkdtemp(prefix="fsbench-variants-")
+    app = App("node", peers) if peers.node else None
+    try:
+        for _ in range(args.variant_runs):
+            for name, _, exe in builds:
+                t0 = now()
+                run([exe, "--version"])
+                samples[name]["version"].append(now() - t0)
+                proc = Proc([exe, "watch", "--", "/bin/sleep", "100000"], cwd=folder)
+                at = proc.wait_line(lambda text: "● started" in text, timeout=30)
+                samples[name]["to_first_spawn"].append(at - proc.started if at else None)
+                proc.stop(signal.SIGINT)
+        if app:
+            for name, _, exe in builds:
+                port = free_port()
+                proc = Proc([exe, "watch", "--port", str(port), "--", *app.server(port)], cwd=app.dir)
+                wait_fresh(port, app.marker, 60)
+                for i in range(args.variant_restarts):
+                    marker = f"v{i}x{random.randrange(10**9)}"
+                    t0 = now()
+                    app.edit(marker)
+                    at, _, _ = wait_fresh(port, marker, 30)
+                    samples[name]["restart"].append(at - t0 if at else None)
+                    time.sleep(0.1)
+                time.sleep(0.5)
+                samples[name]["rss"].append(rss_mb(proc.pid))
+                samples[name]["anon"].append(anon_mb(proc.pid))
+                proc.stop(signal.SIGINT)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        if app:
+            app.cleanup()
+    rows = []
+    for name, props, _ in builds:
+        s = samples[name]
+        rows.append({"name": name, "props": " ".join(props) or "(none)", "version": stats_ms(s["version"]),
+                     "to_first_spawn": stats_ms(s["to_first_spawn"]), "restart": stats_ms(s["restart"]),
+                     "rss_mb": s["rss"][0] if s["rss"] else None, "anon_mb": s["anon"][0] if s["anon"] else None})
+        log(f"variant {name}: {rows[-1]}")
+    return rows
 
 
 # ---------------------------------------------------------------- scale
@@ -690,6 +779,8 @@ def main():
     parser.add_argument("--apps", default="fastapi,node,aspnet")
     parser.add_argument("--tools", default="freshserve,nodemon,uvicorn --reload,entr -r")
     parser.add_argument("--no-scale", action="store_true", help="skip the 1k/10k/100k-file trees")
+    parser.add_argument("--no-variants", action="store_true",
+                        help="skip comparing freshserve builds with other start-up settings (ReadyToRun, tiering, GC)")
     parser.add_argument("--poll-flag", default="--poll", help="freshserve's polling option (default --poll)")
     parser.add_argument("--freshserve-arg", action="append", default=[], help="extra option for freshserve watch")
     parser.add_argument("--publish-arg", action="append", default=[], help="extra option for dotnet publish")
@@ -701,11 +792,15 @@ def main():
     args.floor_runs = 5 if args.quick else 20
     args.start_runs = 5 if args.quick else 15
     args.scale_edits = 3 if args.quick else 5
+    args.variant_runs = 3 if args.quick else 10
+    args.variant_restarts = 3 if args.quick else 10
     args.idle = 3.0 if args.quick else 10.0
     args.settle = 0.3
     args.gap = 0.2
     args.poll_ms = 5
     args_global = args
+    signal.signal(signal.SIGINT, interrupted)
+    signal.signal(signal.SIGTERM, interrupted)
 
     started_at = datetime.datetime.now(datetime.timezone.utc)
     clock = now()
@@ -750,6 +845,8 @@ def main():
                 app.cleanup()
         if not args.no_scale:
             report["scale"] = scale(peers, args)
+        if not args.no_variants:
+            report["variants"] = build_variants(peers, args)
     finally:
         for proc in list(STARTED):
             proc.stop(signal.SIGKILL, grace=1)

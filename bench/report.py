@@ -161,10 +161,13 @@ def render(report):
       "| first fresh response |")
     w("|---|---|---|---|---|---|---|")
     for name, rows in report["apps"].items():
-        steps = (rows.get("freshserve|events") or {}).get("steps")
-        if steps:
-            w(f"| {name} | {ms(steps.get('detected'))} | {ms(steps.get('stopped'))} | {ms(steps.get('port_free'))} | "
-              f"{ms(steps.get('spawned'))} | {ms(steps.get('ready'))} | {ms(steps.get('fresh'))} |")
+        for key, row in rows.items():
+            if not (key.startswith("freshserve") and key.endswith("|events") and row.get("steps")):
+                continue
+            steps = row["steps"]
+            label = name if key == "freshserve|events" else f"{name} ({key.split('|')[0]})"
+            w(f"| {label} | {ms(steps.get('detected'))} | {ms(steps.get('stopped'))} | {ms(steps.get('port_free'))} | "
+                  f"{ms(steps.get('spawned'))} | {ms(steps.get('ready'))} | {ms(steps.get('fresh'))} |")
     w("")
 
     start = report.get("start") or {}
@@ -175,6 +178,19 @@ def render(report):
         s = start.get(key) or {}
         w(f"| {label} | {ms(s.get('median'))} | {ms(s.get('p90'))} | {ms(s.get('max'))} |")
     w("")
+
+    if report.get("variants"):
+        w("### Start-up settings compared\n")
+        w("freshserve published again with one setting changed from src/FreshServe/FreshServe.csproj, measured in "
+          "turns. *Restart* = save-to-fresh on the Node app; RSS and anonymous (private) memory after those restarts; "
+          "RSS also counts the mapped runtime files, shared with other .NET processes.\n")
+        w("| build | publish properties | `--version` ms | to first spawn ms | restart median ms | RSS MB | anon MB |")
+        w("|---|---|---|---|---|---|---|")
+        for v in report["variants"]:
+            w(f"| {v['name']} | `{v['props']}` | {ms((v.get('version') or {}).get('median'))} | "
+              f"{ms((v.get('to_first_spawn') or {}).get('median'))} | {ms((v.get('restart') or {}).get('median'))} | "
+              f"{num(v.get('rss_mb'))} | {num(v.get('anon_mb'))} |")
+        w("")
 
     w("## Scale\n")
     w("freshserve watching generated trees (20 files per folder; node_modules 10 files per package folder), with "
