@@ -814,7 +814,7 @@ def main():
     try:
         report["start"] = freshserve_start(peers, args)
         log(f"freshserve start: {report['start']}")
-        for name in args.apps.split(","):
+        for name in [a for a in args.apps.split(",") if a]:
             if name == "fastapi" and not peers.fastapi or name == "aspnet" and not peers.aspnet \
                     or name == "node" and not peers.node:
                 log(f"app {name}: skipped, its runtime is missing")

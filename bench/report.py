@@ -117,7 +117,7 @@ def render(report):
       "the first fresh one (sum over all edits, 300 ms window after each). RSS and idle CPU are the supervisor "
       f"process alone (not the server), sampled after the edits, idle CPU over {report['idle_seconds']:.0f} s. "
       "*Left* = processes of the tree still alive 2 s after the supervisor was asked to stop (SIGINT); the bench "
-      "then kills them by pid.\n")
+      "then kills them by pid. *First start* = from spawning the supervisor to the first answer of its server.\n")
     for name, rows in report["apps"].items():
         w(f"### {APP_TITLES.get(name, name)}\n")
         if rows.get("skipped"):
@@ -196,7 +196,8 @@ def render(report):
     w("freshserve watching generated trees (20 files per folder; node_modules 10 files per package folder), with "
       "`sleep` as the server. *Start → watching* is from the spawn to the first change freshserve reports while the "
       "bench rewrites a file in the last folder every ~20 ms (an upper bound). *Detect* is from a write to "
-      f"freshserve's `↻` line. Idle CPU over {report['idle_seconds']:.0f} s after the edits.\n")
+      f"freshserve's `↻` line. Idle CPU over {report['idle_seconds']:.0f} s after the edits. In polling mode both "
+      "include up to one polling interval.\n")
     w("| files | node_modules | mode | start → watching ms | detect median ms | detect max ms | RSS MB | idle CPU % |")
     w("|---|---|---|---|---|---|---|---|")
     for row in report["scale"]:
