@@ -275,8 +275,11 @@ def apt_install(packages):
         return False
     log(f"installing {' '.join(packages)} with apt-get")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    result = run(["apt-get", "install", "-y", "--no-install-recommends", *packages], env=env, timeout=600)
-    return result.returncode == 0
+    install = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
+    if run(install, env=env, timeout=600).returncode == 0:
+        return True
+    run(["apt-get", "update"], env=env, timeout=600)  # a fresh machine may have no package lists yet
+    return run(install, env=env, timeout=600).returncode == 0
 
 
 def prepare(args):
