@@ -1,0 +1,231 @@
+"""Renders one bench run (the dict bench.py builds) as docs/benchmarks.md."""
+
+TOOLS = ["freshserve", "nodemon", "uvicorn --reload", "entr -r"]
+APP_TITLES = {"fastapi": "FastAPI app under uvicorn (bench/apps/fastapi, edit web_app.py)",
+              "node": "Node http server (bench/apps/node, edit server.js)",
+              "aspnet": "ASP.NET Core minimal app (bench/apps/aspnet, edit message.txt read at start-up)"}
+
+
+def ms(value):
+    return "—" if value is None else f"{value:.0f}"
+
+
+def num(value, digits=1):
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def ratio(a, b):
+    return None if a is None or not b else a / b
+
+
+def verdict(ok):
+    return "—" if ok is None else ("**met**" if ok else "**missed**")
+
+
+def median_of(row):
+    s = (row or {}).get("save_to_fresh") or {}
+    return s.get("median")
+
+
+def targets(report):
+    rows = []
+    apps = {name: rows_ for name, rows_ in report["apps"].items() if not rows_.get("skipped")}
+    for name, app in apps.items():
+        floor = ((app.get("floor") or {}).get("cold_start") or {}).get("median")
+        fs = median_of(app.get("freshserve|events"))
+        r = ratio(fs, floor)
+        rows.append((f"Save-to-fresh median ≤ 1.10 × the server's cold start ({name})",
+                     f"{ms(fs)} ms vs {ms(floor)} ms = {num(r, 2)} ×", verdict(None if r is None else r <= 1.10)))
+    for name, app in apps.items():
+        fs = median_of(app.get("freshserve|events"))
+        nm = median_of(app.get("nodemon|events"))
+        r = ratio(fs, nm)
+        rows.append((f"Save-to-fresh median no slower than nodemon ({name})",
+                     f"{ms(fs)} ms vs {ms(nm)} ms = {num(r, 2)} ×", verdict(None if r is None else r <= 1.0)))
+    fs_rows = [row for app in apps.values() for key, row in app.items()
+               if key.startswith("freshserve|") and row.get("supported") and "rss_mb" in row]
+    fs_rows += [row for row in report["scale"] if row.get("supported") and "rss_mb" in row]
+    rss = [row["rss_mb"] for row in fs_rows if row.get("rss_mb") is not None]
+    rows.append(("Supervisor RSS ≤ 40 MB (freshserve, every run)",
+                 f"{num(min(rss))}–{num(max(rss))} MB" if rss else "—", verdict(max(rss) <= 40 if rss else None)))
+    idle = [row["idle_cpu"] for app in apps.values() for key, row in app.items()
+            if key == "freshserve|events" and row.get("idle_cpu") is not None]
+    idle += [row["idle_cpu"] for row in report["scale"] if row.get("mode") == "events" and row.get("idle_cpu") is not None]
+    rows.append(("Idle CPU < 0.5 % of a core with events (apps and trees)",
+                 f"max {num(max(idle), 2)} %" if idle else "—", verdict(max(idle) < 0.5 if idle else None)))
+    poll10k = next((row for row in report["scale"] if row["files"] == 10000 and row["node_modules"] == 0
+                    and row["mode"] == "poll"), None)
+    if poll10k is None:
+        rows.append(("Polling a 10k-file tree at the default interval < 3 % of a core", "not measured", "—"))
+    elif not poll10k.get("supported"):
+        rows.append(("Polling a 10k-file tree at the default interval < 3 % of a core",
+                     "not supported by this build (`freshserve watch --poll` rejected)", "**missed**"))
+    else:
+        cpu = poll10k.get("idle_cpu")
+        rows.append(("Polling a 10k-file tree at the default interval < 3 % of a core", f"{num(cpu, 2)} %",
+                     verdict(None if cpu is None else cpu < 3)))
+    big = [row for row in report["scale"] if row["node_modules"] and row["mode"] == "events"]
+    if big and big[0].get("start_to_watching_ms") is not None:
+        row = big[0]
+        rows.append((f"Watching starts within 1 s on {row['files'] // 1000}k files with a node_modules of "
+                     f"{row['node_modules'] // 1000}k ignored", f"{ms(row['start_to_watching_ms'])} ms",
+                     verdict(row["start_to_watching_ms"] <= 1000)))
+    else:
+        rows.append(("Watching starts within 1 s on 100k files with node_modules ignored", "not measured", "—"))
+    return rows
+
+
+def render(report):
+    out = []
+    w = out.append
+    m = report["machine"]
+    w("# Benchmarks\n")
+    w(f"Written by `bench/run.sh{' --quick' if report['quick'] else ''}` on {report['date']} "
+      f"(the run took {report.get('duration_s', 0):.0f} s). Regenerate with `bench/run.sh`; the raw numbers of each run "
+      "are kept in `bench/results/*.json` (not committed).\n")
+    if report["quick"]:
+        w("**This is a quick run** (few edits, smaller trees): a smoke test, not numbers to quote.\n")
+    if report.get("note"):
+        w(f"> {report['note']}\n")
+    w("## Machine\n")
+    w("| | |\n|---|---|")
+    w(f"| CPU | {m['cpu']} |\n| cores | {m['cores']} |\n| memory | {m['memory_gb']} GB |\n| OS | {m['os']} |")
+    w(f"| kernel | {m['kernel']} |")
+    w(f"| load average (1/5/15 min) at start | {' / '.join(f'{x:.2f}' for x in m['load_start'])} |")
+    if "load_end" in m:
+        w(f"| load average at end | {' / '.join(f'{x:.2f}' for x in m['load_end'])} |")
+    w("")
+    w("## Versions\n")
+    w("| | |\n|---|---|")
+    for k, v in report["versions"].items():
+        w(f"| {k} | {v} |")
+    for k, v in report["missing"].items():
+        w(f"| {k} | **missing**: {v} |")
+    w("")
+
+    w("## Targets\n")
+    w("Reported here, never asserted in unit tests.\n")
+    w("| target | measured | |\n|---|---|---|")
+    for name, measured, ok in targets(report):
+        w(f"| {name} | {measured} | {ok} |")
+    w("")
+
+    w("## Save-to-fresh, side by side\n")
+    w(f"From the write of the source file to the first HTTP response carrying the new content, polled every "
+      f"{report['poll_ms']} ms, over {report['edits']} edits per row. *Failed* = requests refused or reset between the "
+      "write and the first fresh response (mean per restart); *stale after* = responses without the new content after "
+      "the first fresh one (sum over all edits, 300 ms window after each). RSS and idle CPU are the supervisor "
+      f"process alone (not the server), sampled after the edits, idle CPU over {report['idle_seconds']:.0f} s. "
+      "*Left* = processes of the tree still alive 2 s after the supervisor was asked to stop (SIGINT); the bench "
+      "then kills them by pid. *First start* = from spawning the supervisor to the first answer of its server.\n")
+    for name, rows in report["apps"].items():
+        w(f"### {APP_TITLES.get(name, name)}\n")
+        if rows.get("skipped"):
+            w("Skipped: its runtime is missing (see Versions).\n")
+            continue
+        floor = (rows.get("floor") or {}).get("cold_start") or {}
+        nodemon = median_of(rows.get("nodemon|events"))
+        w("| tool | mode | median ms | p90 ms | max ms | × cold start | × nodemon | failed / restart | stale after "
+          "| RSS MB | idle CPU % | first start ms | left |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        w(f"| server cold start alone (the floor) | — | {ms(floor.get('median'))} | {ms(floor.get('p90'))} | "
+          f"{ms(floor.get('max'))} | 1.00 | | | | | | | |")
+        for key, row in rows.items():
+            if key == "floor":
+                continue
+            tool, mode = key.split("|")
+            if tool == "uvicorn --reload":
+                mode = "its default (StatReload polls)"
+            if not row.get("supported"):
+                why = "missing (see Versions)" if row.get("missing") else (
+                    "not supported by this build" if tool == "freshserve" else "no such mode")
+                w(f"| {tool} | {mode} | {why} | | | | | | | | | | |")
+                continue
+            if "error" in row:
+                w(f"| {tool} | {mode} | failed: {row['error'].splitlines()[0][:80]} | | | | | | | | | | |")
+                continue
+            s = row.get("save_to_fresh") or {}
+            timeouts = f" ({row['timeouts']} timed out)" if row.get("timeouts") else ""
+            w(f"| {tool} | {mode} | {ms(s.get('median'))}{timeouts} | {ms(s.get('p90'))} | {ms(s.get('max'))} | "
+              f"{num(ratio(s.get('median'), floor.get('median')), 2)} | {num(ratio(s.get('median'), nodemon), 2)} | "
+              f"{num(row.get('failed_per_restart'))} | {row.get('stale_after_fresh', '—')} | {num(row.get('rss_mb'))} | "
+              f"{num(row.get('idle_cpu'), 2)} | {ms(row.get('first_start_ms'))} | {row.get('left_running_after_stop')} |")
+        w("")
+
+    w("## Where freshserve's restart time goes\n")
+    w("Medians, in ms after the write, from freshserve's `--verbose` lines as the bench read them from its output "
+      "(so each includes a little pipe latency). Stop, port check and the debounce run at the same time: the new "
+      "server is spawned when the tree is stopped, the port is free *and* the change burst has been quiet for the "
+      "debounce (50 ms by default). The bench's own polling (a new connection every few ms) leaves hundreds of "
+      "TIME_WAIT sockets behind, which any port check that reads /proc/net/tcp has to read through.\n")
+    w("| app | change seen | old tree stopped | port proven free | new server spawned | freshserve saw it ready "
+      "| first fresh response |")
+    w("|---|---|---|---|---|---|---|")
+    for name, rows in report["apps"].items():
+        for key, row in rows.items():
+            if not (key.startswith("freshserve") and key.endswith("|events") and row.get("steps")):
+                continue
+            steps = row["steps"]
+            label = name if key == "freshserve|events" else f"{name} ({key.split('|')[0]})"
+            w(f"| {label} | {ms(steps.get('detected'))} | {ms(steps.get('stopped'))} | {ms(steps.get('port_free'))} | "
+                  f"{ms(steps.get('spawned'))} | {ms(steps.get('ready'))} | {ms(steps.get('fresh'))} |")
+    w("")
+
+    start = report.get("start") or {}
+    w("## freshserve's own start\n")
+    w("| | median ms | p90 ms | max ms |\n|---|---|---|---|")
+    for key, label in (("version", "`freshserve --version` (process start to exit)"),
+                       ("to_first_spawn", "`freshserve watch -- sleep` start to its first worker spawned")):
+        s = start.get(key) or {}
+        w(f"| {label} | {ms(s.get('median'))} | {ms(s.get('p90'))} | {ms(s.get('max'))} |")
+    w("")
+
+    if report.get("variants"):
+        w("### Start-up settings compared\n")
+        w("freshserve published again with one setting changed from src/FreshServe/FreshServe.csproj, measured in "
+          "turns. *Restart* = save-to-fresh on the Node app; RSS and anonymous (private) memory after those restarts; "
+          "RSS also counts the mapped runtime files, shared with other .NET processes.\n")
+        w("| build | publish properties | `--version` ms | to first spawn ms | restart median ms | RSS MB | anon MB |")
+        w("|---|---|---|---|---|---|---|")
+        for v in report["variants"]:
+            w(f"| {v['name']} | `{v['props']}` | {ms((v.get('version') or {}).get('median'))} | "
+              f"{ms((v.get('to_first_spawn') or {}).get('median'))} | {ms((v.get('restart') or {}).get('median'))} | "
+              f"{num(v.get('rss_mb'))} | {num(v.get('anon_mb'))} |")
+        w("")
+
+    w("## Scale\n")
+    w("freshserve watching generated trees (20 files per folder; node_modules 10 files per package folder), with "
+      "`sleep` as the server. *Start → watching* is from the spawn to the first change freshserve reports while the "
+      "bench rewrites a file in the last folder every ~20 ms (an upper bound). *Detect* is from a write to "
+      f"freshserve's `↻` line. Idle CPU over {report['idle_seconds']:.0f} s after the edits. In polling mode both "
+      "include up to one polling interval.\n")
+    w("| files | node_modules | mode | start → watching ms | detect median ms | detect max ms | RSS MB | idle CPU % |")
+    w("|---|---|---|---|---|---|---|---|")
+    for row in report["scale"]:
+        nm = f"{row['node_modules']:,}" if row["node_modules"] else "—"
+        if not row.get("supported"):
+            w(f"| {row['files']:,} | {nm} | {row['mode']} | not supported by this build | | | | |")
+            continue
+        if "error" in row:
+            w(f"| {row['files']:,} | {nm} | {row['mode']} | failed: {row['error'].splitlines()[0][:80]} | | | | |")
+            continue
+        d = row.get("detect") or {}
+        w(f"| {row['files']:,} | {nm} | {row['mode']} | {ms(row.get('start_to_watching_ms'))} | {ms(d.get('median'))} | "
+          f"{ms(d.get('max'))} | {num(row.get('rss_mb'))} | {num(row.get('idle_cpu'), 2)} |")
+    if not report["scale"]:
+        w("| not run (`--no-scale`) | | | | | | | |")
+    w("")
+
+    w("## How each tool was run\n")
+    w("- floor: the server command alone, started fresh each time; time from spawn to its first answer.")
+    w("- freshserve: `freshserve watch --verbose --port P -- <server>` (Release publish of src/FreshServe, built by "
+      "the bench); polling rows add `--poll`.")
+    w("- nodemon: `node nodemon.js --watch . --ext <ext> --exec '<server>'` (its defaults: SIGUSR2 to stop, no "
+      "delay); polling rows add `--legacy-watch`.")
+    w("- uvicorn: `uvicorn web_app:app --reload` (FastAPI only; without watchfiles/watchgod installed it polls with "
+      "its StatReload).")
+    w("- entr: `echo <source> | entr -n -r <server>`.")
+    w("- Servers: `uvicorn web_app:app`, `node server.js`, `dotnet BenchAspNet.dll --urls ...`, bound to 127.0.0.1 on a "
+      "port the OS gave. Each app runs from a fresh temp copy; edits rewrite the source in place with one write().")
+    w("")
+    return "\n".join(out) + "\n"
