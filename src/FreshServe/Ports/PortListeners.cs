@@ -6,5 +6,9 @@ namespace FreshServe.Ports;
 public static class PortListeners
 {
     public static bool IsListening(int port) =>
-        IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpListeners().Any(endpoint => endpoint.Port == port);
+        OperatingSystem.IsWindows()
+            // GetActiveTcpListeners reported a port as listened on under Wine when only TIME-WAIT sockets were left,
+            // so on Windows the LISTEN rows of GetExtendedTcpTable decide.
+            ? WindowsTcpTable.IsListening(port)
+            : IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpListeners().Any(endpoint => endpoint.Port == port);
 }

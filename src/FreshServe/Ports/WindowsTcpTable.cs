@@ -12,7 +12,7 @@ public sealed record TcpTableRow(int LocalPort, int State, int OwnerPid)
 }
 
 /// <summary>
-/// Windows: the owner of a listening port from GetExtendedTcpTable (TCP_TABLE_OWNER_PID_ALL), IPv4 and IPv6.
+/// Windows: whether a port is listened on, and by whom, from GetExtendedTcpTable (TCP_TABLE_OWNER_PID_ALL), IPv4 and IPv6.
 /// The parsing is kept apart from the call so a recorded table can be tested anywhere. Owner pid 0 (Wine reports
 /// that for every socket) means the owner cannot be named.
 /// </summary>
@@ -54,6 +54,10 @@ public static partial class WindowsTcpTable
         return rows;
     }
 
+    /// <summary>True when a row is in the LISTEN state on <paramref name="port"/>; TIME-WAIT and connected rows do not count.</summary>
+    public static bool ListensOn(IEnumerable<TcpTableRow> rows, int port) =>
+        rows.Any(r => r.State == TcpTableRow.Listen && r.LocalPort == port);
+
     /// <summary>The holder of <paramref name="port"/> among listening rows; pid 0 becomes "cannot name".</summary>
     public static PortHolder HolderIn(IEnumerable<TcpTableRow> rows, int port, Func<int, string?> commandLineOf)
     {
@@ -63,8 +67,14 @@ public static partial class WindowsTcpTable
     }
 
     [SupportedOSPlatform("windows")]
-    public static PortHolder Find(int port) =>
-        HolderIn(Parse(Read(AfInet), ipv6: false).Concat(Parse(Read(AfInet6), ipv6: true)), port, CommandLineOf);
+    public static PortHolder Find(int port) => HolderIn(ReadBoth(), port, CommandLineOf);
+
+    [SupportedOSPlatform("windows")]
+    public static bool IsListening(int port) => ListensOn(ReadBoth(), port);
+
+    [SupportedOSPlatform("windows")]
+    private static IEnumerable<TcpTableRow> ReadBoth() =>
+        Parse(Read(AfInet), ipv6: false).Concat(Parse(Read(AfInet6), ipv6: true));
 
     [SupportedOSPlatform("windows")]
     public static unsafe byte[] Read(int family)
