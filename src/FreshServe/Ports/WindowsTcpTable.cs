@@ -67,23 +67,34 @@ public static partial class WindowsTcpTable
     }
 
     [SupportedOSPlatform("windows")]
-    public static PortHolder Find(int port) => HolderIn(ReadBoth(), port, CommandLineOf);
+    public static PortHolder Find(int port) => HolderIn(ReadBoth() ?? [], port, CommandLineOf);
+
+    /// <summary>Null when the IPv4 table could not be read, so the caller can ask another way.</summary>
+    [SupportedOSPlatform("windows")]
+    public static bool? IsListening(int port) => ReadBoth() is { } rows ? ListensOn(rows, port) : null;
 
     [SupportedOSPlatform("windows")]
-    public static bool IsListening(int port) => ListensOn(ReadBoth(), port);
+    private static IReadOnlyList<TcpTableRow>? ReadBoth()
+    {
+        if (Read(AfInet) is not { } v4)
+        {
+            return null;
+        }
 
-    [SupportedOSPlatform("windows")]
-    private static IEnumerable<TcpTableRow> ReadBoth() =>
-        Parse(Read(AfInet), ipv6: false).Concat(Parse(Read(AfInet6), ipv6: true));
+        var v6 = Read(AfInet6);
+        return [.. Parse(v4, ipv6: false), .. v6 is null ? [] : Parse(v6, ipv6: true)];
+    }
 
+    /// <summary>The raw table of one address family, or null when GetExtendedTcpTable kept failing.</summary>
     [SupportedOSPlatform("windows")]
-    public static unsafe byte[] Read(int family)
+    public static unsafe byte[]? Read(int family)
     {
         uint size = 0;
         var result = GetExtendedTcpTable(null, ref size, 0, (uint)family, TcpTableOwnerPidAll, 0);
         for (var attempt = 0; attempt < 5 && result == ErrorInsufficientBuffer; attempt++)
         {
-            var buffer = new byte[size + 1024];
+            // Headroom for connections opened between the size query and the read (busy machines open many).
+            var buffer = new byte[size + (size / 2) + 4096];
             size = (uint)buffer.Length;
             fixed (byte* p = buffer)
             {
@@ -96,7 +107,7 @@ public static partial class WindowsTcpTable
             }
         }
 
-        return [];
+        return null;
     }
 
     [SupportedOSPlatform("windows")]
