@@ -19,6 +19,14 @@ public static class PortListeners
             return false;
         }
 
+        // GetActiveTcpListeners reported a port as listened on under Wine when only TIME-WAIT sockets were left,
+        // so on Windows the LISTEN rows of GetExtendedTcpTable decide; the fallback, should the table be unreadable,
+        // errs on the side of "held".
+        if (OperatingSystem.IsWindows() && WindowsTcpTable.IsListening(port) is { } listening)
+        {
+            return listening;
+        }
+
         return IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpListeners().Any(endpoint => endpoint.Port == port);
     }
 

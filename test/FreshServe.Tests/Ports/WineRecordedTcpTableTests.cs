@@ -52,6 +52,21 @@ public sealed class WineRecordedTcpTableTests
         Assert.All(v4.Concat(v6), row => Assert.Equal(0, row.OwnerPid));
     }
 
+    [Theory]
+    [InlineData(Port, true, true)]
+    [InlineData(45053, true, true)] // listened on, with TIME-WAIT and connected rows of its own beside the listener
+    [InlineData(35565, true, false)] // only an IPv4 TIME-WAIT row: what made a restart under Wine wait for a port nobody held
+    [InlineData(34982, true, false)] // only an IPv6 TIME-WAIT row
+    [InlineData(43698, true, false)] // only the local end of an established connection
+    [InlineData(1, false, false)]
+    public void Only_a_listening_row_makes_a_port_held(int port, bool inTable, bool held)
+    {
+        var rows = WindowsTcpTable.Parse(Ipv4Table, ipv6: false).Concat(WindowsTcpTable.Parse(Ipv6Table, ipv6: true)).ToList();
+
+        Assert.Equal(inTable, rows.Any(r => r.LocalPort == port));
+        Assert.Equal(held, WindowsTcpTable.ListensOn(rows, port));
+    }
+
     [Fact]
     public void The_port_is_reported_as_held_by_a_process_freshserve_cannot_name()
     {
