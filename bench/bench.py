@@ -674,7 +674,8 @@ def scale_one(peers, args, tree, mode):
         return {"supported": False}
     probe_dir = deepest_dir(tree)
     probe = os.path.join(probe_dir, "probe.js")
-    proc = Proc([peers.freshserve, "watch", *extra, *args.freshserve_arg, "--", "/bin/sleep", "100000"], cwd=tree)
+    # The trees live under bench/.work, which the repository's .gitignore ignores: freshserve would rightly watch nothing.
+    proc = Proc([peers.freshserve, "watch", "--no-gitignore", *extra, *args.freshserve_arg, "--", "/bin/sleep", "100000"], cwd=tree)
     result = {"supported": True}
     try:
         # Keep touching a file in the last folder until a change is seen: an upper bound of start-to-watching.
