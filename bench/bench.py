@@ -395,6 +395,12 @@ class App:
 def tool_command(tool, app, port, mode, peers, args):
     """(argv, stdin bytes or None, supported?) to run app's server under tool, watching the app folder."""
     server = app.server(port)
+    if tool == "freshserve --proxy":
+        # Proxy mode: the bench talks to freshserve's port; the server gets a new port per restart through {port}.
+        if mode == "poll":
+            return None
+        return [peers.freshserve, "watch", "--verbose", "--proxy", str(port), *args.freshserve_arg, "--",
+                *app.server("{port}")], None
     if tool.startswith("freshserve"):
         # "freshserve --debounce=10" runs freshserve with that extra option: a variant row.
         flags = ["--verbose", "--port", str(port), *tool.split()[1:]]
@@ -514,7 +520,7 @@ def freshserve_steps(proc, written, fresh):
         if at < written:
             continue
         for key, symbol in (("detected", "↻"), ("stopped", "stopped generation"), ("port_free", "is free"),
-                            ("spawned", "● started"), ("ready", "✓ ready")):
+                            ("spawned", " started "), ("ready", "✓ ready")):
             if key not in marks and symbol in text:
                 marks[key] = (at - written) * 1000
     marks["fresh"] = (fresh - written) * 1000
@@ -781,7 +787,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="fewer edits and runs, smaller trees (a smoke run)")
     parser.add_argument("--edits", type=int, help="edits per tool and app (default 20, quick 5)")
     parser.add_argument("--apps", default="fastapi,node,aspnet")
-    parser.add_argument("--tools", default="freshserve,nodemon,uvicorn --reload,entr -r")
+    parser.add_argument("--tools", default="freshserve,freshserve --proxy,nodemon,uvicorn --reload,entr -r")
     parser.add_argument("--no-scale", action="store_true", help="skip the 1k/10k/100k-file trees")
     parser.add_argument("--no-variants", action="store_true",
                         help="skip comparing freshserve builds with other start-up settings (ReadyToRun, tiering, GC)")

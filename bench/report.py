@@ -156,8 +156,9 @@ def render(report):
     w("Medians, in ms after the write, from freshserve's `--verbose` lines as the bench read them from its output "
       "(so each includes a little pipe latency). Stop, port check and the debounce run at the same time: the new "
       "server is spawned when the tree is stopped, the port is free *and* the change burst has been quiet for the "
-      "debounce (50 ms by default). The bench's own polling (a new connection every few ms) leaves hundreds of "
-      "TIME_WAIT sockets behind, which any port check that reads /proc/net/tcp has to read through.\n")
+      "debounce (50 ms by default). On Linux the port is proven free by binding it, so the hundreds of TIME_WAIT "
+      "sockets the bench's own polling leaves behind do not slow the check. *freshserve --proxy* rows are proxy "
+      "mode: the bench talks to freshserve's port, requests during a restart are held, not refused.\n")
     w("| app | change seen | old tree stopped | port proven free | new server spawned | freshserve saw it ready "
       "| first fresh response |")
     w("|---|---|---|---|---|---|---|")
