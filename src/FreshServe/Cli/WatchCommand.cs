@@ -425,6 +425,7 @@ public sealed class WatchCommand
             GitIgnore = !(NoGitIgnore || file?.NoGitignore == true),
             ForcePollReason = forcePollReason,
             PollInterval = pollIntervalMs is { } ms ? TimeSpan.FromMilliseconds(ms) : WatchOptions.DefaultPollInterval,
+            StretchPollInterval = pollIntervalMs is null,
         };
     }
 

@@ -87,7 +87,7 @@ public sealed class FileWatching : IFileWatcher
         var present = _roots.Where(_present.Contains).ToArray();
         if (IsPolling)
         {
-            var poller = new PollingWatcher(present, _filter, _options.PollInterval);
+            var poller = new PollingWatcher(present, _filter, _options.PollInterval, _options.StretchPollInterval);
             poller.Changed += Forward;
             poller.Start();
             _inner = poller;

@@ -5,6 +5,11 @@ namespace FreshServe.Watching;
 /// every interval. Works on every file system; ignored folders are never entered. A missing root is an empty snapshot,
 /// so a root that comes back shows up as its files being created.
 /// </summary>
+/// <remarks>
+/// Cost is one stat per kept file per scan, so two things keep it down: the filter's verdict on a path is remembered
+/// from one scan to the next (cleared when a .gitignore changes), and with <c>stretch</c> the pause after a scan grows
+/// so that scanning takes at most 1/<see cref="MaxDutyFactor"/> of a core on a large tree.
+/// </remarks>
 public sealed class PollingWatcher : IFileWatcher
 {
     private static readonly EnumerationOptions Options = new()
@@ -15,21 +20,31 @@ public sealed class PollingWatcher : IFileWatcher
         ReturnSpecialDirectories = false,
     };
 
+    /// <summary>With stretching, the pause after a scan is at least this many times the scan's duration.</summary>
+    public const int MaxDutyFactor = 50;
+
     private readonly IReadOnlyList<string> _roots;
     private readonly PathFilter _filter;
+    private readonly bool _stretch;
     private readonly CancellationTokenSource _stop = new();
     private Dictionary<string, Entry> _snapshot = new(StringComparer.Ordinal);
+    private HashSet<string> _ignored = new(StringComparer.Ordinal);
     private Task _loop = Task.CompletedTask;
 
-    public PollingWatcher(IReadOnlyList<string> roots, PathFilter filter, TimeSpan interval)
+    /// <param name="stretch">Lengthen the pause on trees so large that scanning every interval would cost too much CPU.</param>
+    public PollingWatcher(IReadOnlyList<string> roots, PathFilter filter, TimeSpan interval, bool stretch = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
         _roots = roots.Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r))).ToArray();
         _filter = filter;
+        _stretch = stretch;
         Interval = interval;
     }
 
     public TimeSpan Interval { get; }
+
+    /// <summary>How long the last scan took.</summary>
+    public TimeSpan LastScan { get; private set; }
 
     public event Action<string>? Changed;
 
@@ -42,24 +57,39 @@ public sealed class PollingWatcher : IFileWatcher
 
     private async Task LoopAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(Interval);
         try
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
+                await Task.Delay(PauseAfter(Interval, LastScan, _stretch), cancellationToken).ConfigureAwait(false);
                 var next = Scan();
-                foreach (var path in Diff(_snapshot, next))
+                var changed = Diff(_snapshot, next).ToList();
+                _snapshot = next;
+                if (changed.Any(IsIgnoreFile))
+                {
+                    // The filter's verdicts may have changed with the ignore rules: judge every path again next scan.
+                    _snapshot = new Dictionary<string, Entry>(StringComparer.Ordinal);
+                    _ignored.Clear();
+                    _snapshot = Scan();
+                }
+
+                foreach (var path in changed)
                 {
                     Changed?.Invoke(path);
                 }
-
-                _snapshot = next;
             }
         }
         catch (OperationCanceledException)
         {
         }
     }
+
+    /// <summary>The pause before the next scan: the interval, or with stretching long enough that scanning stays a small duty.</summary>
+    public static TimeSpan PauseAfter(TimeSpan interval, TimeSpan lastScan, bool stretch) =>
+        stretch ? TimeSpan.FromTicks(Math.Max(interval.Ticks, lastScan.Ticks * MaxDutyFactor)) : interval;
+
+    private static bool IsIgnoreFile(string path) =>
+        Path.GetFileName(path) is ".gitignore" || path.EndsWith(Path.Combine(".git", "info", "exclude"), StringComparison.Ordinal);
 
     private static IEnumerable<string> Diff(Dictionary<string, Entry> before, Dictionary<string, Entry> after)
     {
@@ -82,45 +112,69 @@ public sealed class PollingWatcher : IFileWatcher
 
     private Dictionary<string, Entry> Scan()
     {
-        var snapshot = new Dictionary<string, Entry>(StringComparer.Ordinal);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var previous = _snapshot;
+        var snapshot = new Dictionary<string, Entry>(previous.Count, StringComparer.Ordinal);
+        var ignored = new HashSet<string>(StringComparer.Ordinal);
         var pending = new Stack<string>(_roots);
         while (pending.Count > 0)
         {
             var folder = pending.Pop();
-            IEnumerable<FileSystemInfo> entries;
+            List<Found> entries;
             try
             {
-                entries = new DirectoryInfo(folder).EnumerateFileSystemInfos("*", Options).ToArray();
+                entries = [.. new System.IO.Enumeration.FileSystemEnumerable<Found>(folder,
+                    (ref System.IO.Enumeration.FileSystemEntry e) => new Found(
+                        e.ToFullPath(), e.IsDirectory, (e.Attributes & FileAttributes.ReparsePoint) != 0,
+                        e.IsDirectory ? 0 : e.Length, e.IsDirectory ? 0 : e.LastWriteTimeUtc.UtcTicks), Options)];
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 continue;
             }
 
-            foreach (var info in entries)
+            foreach (var found in entries)
             {
-                if (info is DirectoryInfo directory)
+                // A path kept or ignored last time gets the same verdict without asking the filter again, except an
+                // ignore file that changed: asking the filter about it makes the filter read it again.
+                var entry = new Entry(found.IsDirectory, found.Length, found.LastWriteTicks);
+                var known = previous.TryGetValue(found.Path, out var before)
+                    ? (before != entry && IsIgnoreFile(found.Path) ? null : true)
+                    : _ignored.Contains(found.Path) ? false : (bool?)null;
+                if (found.IsDirectory)
                 {
-                    if ((directory.Attributes & FileAttributes.ReparsePoint) != 0 || _filter.SkipsFolder(directory.FullName))
+                    if (found.IsLink || _filter.SkipsFolder(found.Path))
                     {
                         continue;
                     }
 
-                    pending.Push(directory.FullName);
-                    if (_filter.Matters(directory.FullName, isDirectory: true))
+                    pending.Push(found.Path);
+                    if (known ?? _filter.Matters(found.Path, isDirectory: true))
                     {
-                        snapshot[directory.FullName] = new Entry(true, 0, 0);
+                        snapshot[found.Path] = entry;
+                    }
+                    else
+                    {
+                        ignored.Add(found.Path);
                     }
                 }
-                else if (info is FileInfo file && _filter.Matters(file.FullName, isDirectory: false))
+                else if (known ?? _filter.Matters(found.Path, isDirectory: false))
                 {
-                    snapshot[file.FullName] = new Entry(false, file.Length, file.LastWriteTimeUtc.Ticks);
+                    snapshot[found.Path] = entry;
+                }
+                else
+                {
+                    ignored.Add(found.Path);
                 }
             }
         }
 
+        _ignored = ignored;
+        LastScan = clock.Elapsed;
         return snapshot;
     }
+
+    private readonly record struct Found(string Path, bool IsDirectory, bool IsLink, long Length, long LastWriteTicks);
 
     public void Dispose()
     {

@@ -193,6 +193,26 @@ public sealed class WatcherTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
+    public async Task A_path_ignored_by_a_gitignore_that_changes_is_judged_again(WatcherKind kind)
+    {
+        using var folder = new TempFolder();
+        folder.Write(".gitignore", "*.log\n");
+        folder.Write("server.log", "one");
+        using var watch = new WatcherHarness(kind, [folder.Path]).Start();
+
+        folder.Write("server.log", "two");
+        await Task.Delay(WatcherHarness.TestPollInterval * 3);
+        Assert.DoesNotContain("server.log", watch.RelativeChanges);
+
+        folder.Write(".gitignore", "# nothing ignored now\n");
+        await watch.WaitForAsync(".gitignore");
+        await Task.Delay(WatcherHarness.TestPollInterval * 3);
+        folder.Write("server.log", "three, and a different size");
+        await watch.WaitForAsync("server.log");
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
     public async Task Include_and_exclude_globs_select_the_files(WatcherKind kind)
     {
         using var folder = new TempFolder();
