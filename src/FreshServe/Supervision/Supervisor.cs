@@ -3,8 +3,8 @@ using FreshServe.Cli;
 using FreshServe.Logging;
 using FreshServe.Ports;
 using FreshServe.Processes;
-using FreshServe.Sessions;
 using FreshServe.Proxy;
+using FreshServe.Sessions;
 using FreshServe.Watching;
 using Microsoft.Extensions.Logging;
 
