@@ -65,7 +65,7 @@ internal sealed class ScriptInjectingStream(Stream inner, byte[] tag) : Stream
 
     private static int IndexOfMarker(ReadOnlySpan<byte> data)
     {
-        for (var i = data.IndexOf((byte)'<'); i >= 0 && i <= data.Length - Marker.Length; )
+        for (var i = data.IndexOf((byte)'<'); i >= 0 && i <= data.Length - Marker.Length;)
         {
             var match = true;
             for (var j = 1; j < Marker.Length && match; j++)

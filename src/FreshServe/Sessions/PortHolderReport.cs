@@ -65,23 +65,23 @@ public sealed record PortHolderReport(PortHolder Holder, PortHolderKind Kind, Se
     public string Describe() => FromOwnSession
         ? $"{Holder.Describe()}, a leftover of an earlier generation of this FreshServe session (it left the worker's process group)"
         : Kind switch
-    {
-        PortHolderKind.Unknown => Holder.Describe(),
-        PortHolderKind.Foreign => $"{Holder.Describe()}, not started by FreshServe",
-        PortHolderKind.LiveSession => $"{Holder.Describe()}, the server of the running FreshServe session {SessionId} ({Session!.Describe()})",
-        _ => Session is null
-            ? $"{Holder.Describe()}, a leftover of FreshServe session {SessionId} (that session is gone)"
-            : $"{Holder.Describe()}, a leftover of FreshServe session {SessionId} ({Session.Describe()})",
-    };
+        {
+            PortHolderKind.Unknown => Holder.Describe(),
+            PortHolderKind.Foreign => $"{Holder.Describe()}, not started by FreshServe",
+            PortHolderKind.LiveSession => $"{Holder.Describe()}, the server of the running FreshServe session {SessionId} ({Session!.Describe()})",
+            _ => Session is null
+                ? $"{Holder.Describe()}, a leftover of FreshServe session {SessionId} (that session is gone)"
+                : $"{Holder.Describe()}, a leftover of FreshServe session {SessionId} ({Session.Describe()})",
+        };
 
     /// <summary>What the user can do about it.</summary>
     public string Advice() => FromOwnSession
         ? $"stopping the worker's process group did not reach it: end it yourself (kill {Holder.Pid})"
         : Kind switch
-    {
-        PortHolderKind.Foreign => "freshserve will not stop what it did not start: end it yourself, or pick another port",
-        PortHolderKind.LiveSession => $"stop that freshserve (pid {Session!.Pid}), or start this one with --replace",
-        PortHolderKind.Leftover => $"freshserve could not prove it is the process it started, so it left it alone: end it yourself (kill {Holder.Pid})",
-        _ => "end whatever listens there, or pick another port",
-    };
+        {
+            PortHolderKind.Foreign => "freshserve will not stop what it did not start: end it yourself, or pick another port",
+            PortHolderKind.LiveSession => $"stop that freshserve (pid {Session!.Pid}), or start this one with --replace",
+            PortHolderKind.Leftover => $"freshserve could not prove it is the process it started, so it left it alone: end it yourself (kill {Holder.Pid})",
+            _ => "end whatever listens there, or pick another port",
+        };
 }

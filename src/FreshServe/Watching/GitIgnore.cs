@@ -115,7 +115,7 @@ public sealed class GitIgnore
     private string? Relative(string fullPath)
     {
         var relative = Path.GetRelativePath(_repoRoot, fullPath);
-        if (relative == "." )
+        if (relative == ".")
         {
             return string.Empty;
         }
