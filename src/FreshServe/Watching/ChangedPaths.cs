@@ -30,6 +30,12 @@ public static class ChangedPaths
         await Task.WhenAny(quiet, Task.Delay(SettleTime)).ConfigureAwait(false);
 
         var paths = quiet.IsCompletedSuccessfully ? quiet.Result : changes.Pending;
+        if (paths.Count == 0)
+        {
+            // The quiet window took the burst just now, between the delay and the check: it is about to complete.
+            paths = await quiet.ConfigureAwait(false);
+        }
+
         var existing = paths.Where(Exists).ToArray();
         return Describe(Relative(existing.Length > 0 ? existing : paths, roots));
     }
