@@ -8,7 +8,7 @@ namespace FreshServe.Proxy;
 /// gzip, deflate or br can be injected into and still stream. A pipe turns the forwarder's writes into the reads a
 /// decompressor needs.
 /// </summary>
-internal sealed class DecompressingStream : Stream
+internal sealed class DecompressingStream : WriteOnlyStream
 {
     private readonly Pipe _pipe = new();
     private readonly Task _pump;
@@ -72,20 +72,6 @@ internal sealed class DecompressingStream : Stream
 #pragma warning restore CA1031
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Write(byte[] buffer, int offset, int count) =>
-        WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public override void Flush() { }
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

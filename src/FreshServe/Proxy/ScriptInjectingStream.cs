@@ -7,7 +7,7 @@ namespace FreshServe.Proxy;
 /// (ASCII case-insensitive). At most the few bytes that might start the marker are held back between writes.
 /// Nothing is added to a body without <c>&lt;/body</c> (fragments, e.g. htmx responses, stay as they are).
 /// </summary>
-internal sealed class ScriptInjectingStream(Stream inner, byte[] tag) : Stream
+internal sealed class ScriptInjectingStream(Stream inner, byte[] tag) : WriteOnlyStream
 {
     private static readonly byte[] Marker = Encoding.ASCII.GetBytes("</body");
     private byte[] _carry = [];
@@ -85,20 +85,6 @@ internal sealed class ScriptInjectingStream(Stream inner, byte[] tag) : Stream
         return -1;
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Write(byte[] buffer, int offset, int count) =>
-        WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
     public override void Flush() => inner.Flush();
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
