@@ -11,178 +11,108 @@ namespace FreshServe.Tests.Processes;
 public sealed class TreeShapeTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Gone = TimeSpan.FromSeconds(5);
 
     [Fact]
     public async Task Restart_kills_a_server_run_as_a_grandchild_through_a_shell_script()
     {
-        using var folder = new TempFolder();
-        using var scratch = new TempFolder();
-        var content = folder.Write("page.txt", "one");
-        var pidFile = scratch.File("pids.txt");
-        var port = FreePort.Get();
         // Not "exec": the shell stays as the parent, like most npm scripts and wrappers.
-        var script = scratch.Write("run.sh",
-            $"#!/bin/sh\n'{TestPaths.TestServer}' --port {port} --content '{content}' --pid-file '{pidFile}' --children 1\necho server ended\n");
-        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "-w", folder.Path, "--port", port.ToString(), "--", script]);
-
-        var started = await fs.WaitForLineAsync(@"started .*\(pid \d+", Patience);
+        await using var tree = await TreeUnderTest.StartThroughShellAsync("--content", "{content}", "--children", "1");
+        var started = await tree.Fs.WaitForLineAsync(@"started .*\(pid \d+", Patience);
         var shell = int.Parse(System.Text.RegularExpressions.Regex.Match(started, @"\(pid (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-        await fs.WaitForLineAsync(@"ready in .*generation 1", Patience);
-        var first = await RestartTests.ReadPidsAsync(pidFile, expected: 2);
-        fs.Track(first);
+        var first = await tree.ReadyAsync(expectedProcesses: 2);
 
-        File.WriteAllText(content, "two");
-        await fs.WaitForLineAsync(@"ready in .*generation 2", Patience);
-        Assert.True(await ProcessProbe.WaitUntilGoneAsync(first.Append(shell), TimeSpan.FromSeconds(5)), "a process of generation 1 survived the restart");
-        Assert.Contains("content=two", await Http.TryGetAsync(port));
+        await tree.EditAndWaitForGeneration2Async();
+        Assert.True(await ProcessProbe.WaitUntilGoneAsync(first.Append(shell), Gone), "a process of generation 1 survived the restart");
+        Assert.Contains("content=two", await Http.TryGetAsync(tree.Port));
     }
 
     [Fact]
     public async Task Restart_kills_a_child_that_left_the_process_group_with_setsid()
     {
-        using var folder = new TempFolder();
-        using var scratch = new TempFolder();
-        var content = folder.Write("page.txt", "one");
-        var pidFile = scratch.File("pids.txt");
-        var port = FreePort.Get();
-        await using var fs = FreshServeProcess.Start(folder.Path,
-            ["watch", "-w", folder.Path, "--", TestPaths.TestServer, "--port", port.ToString(), "--content", content, "--pid-file", pidFile, "--setsid-child"]);
+        await using var tree = await TreeUnderTest.StartAsync("--content", "{content}", "--setsid-child");
+        var first = await tree.ReadyAsync(expectedProcesses: 2);
 
-        await fs.WaitForLineAsync(@"ready in .*generation 1", Patience);
-        var first = await RestartTests.ReadPidsAsync(pidFile, expected: 2);
-        fs.Track(first);
-
-        File.WriteAllText(content, "two");
-        await fs.WaitForLineAsync(@"ready in .*generation 2", Patience);
-        Assert.True(await ProcessProbe.WaitUntilGoneAsync(first, TimeSpan.FromSeconds(5)), "the setsid child of generation 1 survived the restart");
-        Assert.Contains("generation=2", await Http.TryGetAsync(port));
-        fs.Track(await RestartTests.ReadPidsAsync(pidFile, expected: 4));
+        await tree.EditAndWaitForGeneration2Async();
+        Assert.True(await ProcessProbe.WaitUntilGoneAsync(first, Gone), "the setsid child of generation 1 survived the restart");
+        Assert.Contains("generation=2", await Http.TryGetAsync(tree.Port));
+        await tree.TrackAsync(expectedProcesses: 4);
     }
 
     [Fact]
     public async Task Restart_kills_an_orphaned_grandchild_whose_parent_already_exited()
     {
-        using var folder = new TempFolder();
-        using var scratch = new TempFolder();
-        var content = folder.Write("page.txt", "one");
-        var pidFile = scratch.File("pids.txt");
-        var port = FreePort.Get();
-        await using var fs = FreshServeProcess.Start(folder.Path,
-            ["watch", "-w", folder.Path, "--", TestPaths.TestServer, "--port", port.ToString(), "--content", content, "--pid-file", pidFile, "--orphan-grandchild"]);
-
-        await fs.WaitForLineAsync(@"ready in .*generation 1", Patience);
-        var first = await RestartTests.ReadPidsAsync(pidFile, expected: 3);
-        fs.Track(first);
-        var orphan = await PidOfRoleAsync(pidFile, "root.mid.setsid");
-        Assert.True(await ProcessProbe.WaitUntilGoneAsync([await PidOfRoleAsync(pidFile, "root.mid")], Patience), "the middle process did not exit");
+        await using var tree = await TreeUnderTest.StartAsync("--content", "{content}", "--orphan-grandchild");
+        var first = await tree.ReadyAsync(expectedProcesses: 3);
+        var orphan = await tree.PidOfRoleAsync("root.mid.setsid");
+        Assert.True(await ProcessProbe.WaitUntilGoneAsync([await tree.PidOfRoleAsync("root.mid")], Patience), "the middle process did not exit");
         Assert.True(ProcessProbe.IsAlive(orphan));
 
-        File.WriteAllText(content, "two");
-        await fs.WaitForLineAsync(@"ready in .*generation 2", Patience);
-        Assert.True(await ProcessProbe.WaitUntilGoneAsync(first, TimeSpan.FromSeconds(5)), "the orphaned grandchild survived the restart");
-        fs.Track(await RestartTests.ReadPidsAsync(pidFile, expected: 6));
+        await tree.EditAndWaitForGeneration2Async();
+        Assert.True(await ProcessProbe.WaitUntilGoneAsync(first, Gone), "the orphaned grandchild survived the restart");
+        await tree.TrackAsync(expectedProcesses: 6);
     }
 
     [Fact]
     public async Task Stop_kills_a_tree_that_ignores_sigterm_everywhere_at_the_stop_timeout()
     {
-        using var folder = new TempFolder();
-        using var scratch = new TempFolder();
-        var pidFile = scratch.File("pids.txt");
-        var port = FreePort.Get();
-        await using var fs = FreshServeProcess.Start(folder.Path,
-            ["watch", "-v", "-w", folder.Path, "--stop-timeout", "500ms", "--", TestPaths.TestServer, "--port", port.ToString(),
-             "--pid-file", pidFile, "--ignore-term", "--children", "2", "--setsid-child"]);
+        await using var tree = await TreeUnderTest.StartAsync(["-v", "--stop-timeout", "500ms"],
+            "--ignore-term", "--children", "2", "--setsid-child");
+        var pids = await tree.ReadyAsync(expectedProcesses: 4);
 
-        await fs.WaitForLineAsync(@"ready in", Patience);
-        var pids = await RestartTests.ReadPidsAsync(pidFile, expected: 4);
-        fs.Track(pids);
-
-        fs.Signal(ProcessProbe.SIGTERM);
-        Assert.Equal(0, await fs.WaitForExitAsync(Patience));
-        Assert.True(await ProcessProbe.WaitUntilGoneAsync(pids, TimeSpan.FromSeconds(5)), "a process that ignored SIGTERM outlived freshserve");
-        Assert.Contains("sent SIGKILL", fs.Output);
+        tree.Fs.Signal(ProcessProbe.SIGTERM);
+        Assert.Equal(0, await tree.Fs.WaitForExitAsync(Patience));
+        Assert.True(await ProcessProbe.WaitUntilGoneAsync(pids, Gone), "a process that ignored SIGTERM outlived freshserve");
+        Assert.Contains("sent SIGKILL", tree.Fs.Output);
     }
 
     [Fact]
     public async Task Restart_kills_every_worker_of_a_forking_pool()
     {
-        using var folder = new TempFolder();
-        using var scratch = new TempFolder();
-        var content = folder.Write("page.txt", "one");
-        var pidFile = scratch.File("pids.txt");
-        var port = FreePort.Get();
-        await using var fs = FreshServeProcess.Start(folder.Path,
-            ["watch", "-w", folder.Path, "--", TestPaths.TestServer, "--port", port.ToString(), "--content", content, "--pid-file", pidFile, "--children", "4"]);
+        await using var tree = await TreeUnderTest.StartAsync("--content", "{content}", "--children", "4");
+        var first = await tree.ReadyAsync(expectedProcesses: 5);
 
-        await fs.WaitForLineAsync(@"ready in .*generation 1", Patience);
-        var first = await RestartTests.ReadPidsAsync(pidFile, expected: 5);
-        fs.Track(first);
-
-        File.WriteAllText(content, "two");
-        await fs.WaitForLineAsync(@"ready in .*generation 2", Patience);
-        Assert.True(await ProcessProbe.WaitUntilGoneAsync(first, TimeSpan.FromSeconds(5)), "a pool worker of generation 1 survived the restart");
-        fs.Track(await RestartTests.ReadPidsAsync(pidFile, expected: 10));
+        await tree.EditAndWaitForGeneration2Async();
+        Assert.True(await ProcessProbe.WaitUntilGoneAsync(first, Gone), "a pool worker of generation 1 survived the restart");
+        await tree.TrackAsync(expectedProcesses: 10);
     }
 
     [Fact]
     public async Task Sigkilled_freshserve_takes_the_whole_tree_with_it_within_two_seconds()
     {
-        using var folder = new TempFolder();
-        using var scratch = new TempFolder();
-        var pidFile = scratch.File("pids.txt");
-        var port = FreePort.Get();
-        var script = scratch.Write("run.sh",
-            $"#!/bin/sh\n'{TestPaths.TestServer}' --port {port} --pid-file '{pidFile}' --children 2 --setsid-child --orphan-grandchild --ignore-term\necho server ended\n");
-        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "-w", folder.Path, "--port", port.ToString(), "--", script]);
+        await using var tree = await TreeUnderTest.StartThroughShellAsync("--children", "2", "--setsid-child", "--orphan-grandchild", "--ignore-term");
+        var pids = await tree.ReadyAsync(expectedProcesses: 6);
+        var all = pids.Concat(tree.Fs.LoggedPids).Concat(ProcessProbe.Descendants(tree.Fs.Pid)).Distinct().ToList();
+        tree.Fs.Track(all);
 
-        await fs.WaitForLineAsync(@"ready in", Patience);
-        var pids = await RestartTests.ReadPidsAsync(pidFile, expected: 6);
-        var tree = pids.Concat(fs.LoggedPids).Concat(ProcessProbe.Descendants(fs.Pid)).Distinct().ToList();
-        fs.Track(tree);
-
-        fs.Signal(ProcessProbe.SIGKILL);
-        await fs.WaitForExitAsync(Patience);
-        Assert.True(await ProcessProbe.WaitUntilGoneAsync(tree, TimeSpan.FromSeconds(2)),
-            $"still running 2 s after freshserve was killed: {string.Join(", ", tree.Where(ProcessProbe.IsAlive))}");
+        tree.Fs.Signal(ProcessProbe.SIGKILL);
+        await tree.Fs.WaitForExitAsync(Patience);
+        Assert.True(await ProcessProbe.WaitUntilGoneAsync(all, TimeSpan.FromSeconds(2)),
+            $"still running 2 s after freshserve was killed: {string.Join(", ", all.Where(ProcessProbe.IsAlive))}");
     }
 
     [Fact]
     public async Task A_closed_terminal_sighup_stops_the_tree_including_what_left_the_group()
     {
-        using var folder = new TempFolder();
-        using var scratch = new TempFolder();
-        var pidFile = scratch.File("pids.txt");
-        var port = FreePort.Get();
-        await using var fs = FreshServeProcess.Start(folder.Path,
-            ["watch", "-w", folder.Path, "--", TestPaths.TestServer, "--port", port.ToString(), "--pid-file", pidFile, "--setsid-child", "--orphan-grandchild"]);
+        await using var tree = await TreeUnderTest.StartAsync("--setsid-child", "--orphan-grandchild");
+        var pids = await tree.ReadyAsync(expectedProcesses: 4);
 
-        await fs.WaitForLineAsync(@"ready in", Patience);
-        var pids = await RestartTests.ReadPidsAsync(pidFile, expected: 4);
-        fs.Track(pids);
-
-        fs.Signal(ProcessProbe.SIGHUP);
-        Assert.Equal(0, await fs.WaitForExitAsync(Patience));
-        Assert.True(await ProcessProbe.WaitUntilGoneAsync(pids, TimeSpan.FromSeconds(5)), "a worker process outlived the closed terminal");
+        tree.Fs.Signal(ProcessProbe.SIGHUP);
+        Assert.Equal(0, await tree.Fs.WaitForExitAsync(Patience));
+        Assert.True(await ProcessProbe.WaitUntilGoneAsync(pids, Gone), "a worker process outlived the closed terminal");
     }
 
     [Fact]
     public async Task A_process_freshserve_did_not_start_is_never_touched()
     {
-        using var folder = new TempFolder();
-        using var scratch = new TempFolder();
-        var port = FreePort.Get();
         var stranger = System.Diagnostics.Process.Start(TestPaths.TestServer, ["--role", "stranger"]);
         try
         {
-            await using (var fs = FreshServeProcess.Start(folder.Path,
-                ["watch", "-w", folder.Path, "--", TestPaths.TestServer, "--port", port.ToString(), "--children", "1"]))
+            await using (var tree = await TreeUnderTest.StartAsync("--children", "1"))
             {
-                await fs.WaitForLineAsync(@"ready in", Patience);
-                fs.Signal(ProcessProbe.SIGKILL);
-                await fs.WaitForExitAsync(Patience);
+                await tree.ReadyAsync(expectedProcesses: 2);
+                tree.Fs.Signal(ProcessProbe.SIGKILL);
+                await tree.Fs.WaitForExitAsync(Patience);
             }
 
             Assert.True(ProcessProbe.IsAlive(stranger.Id), "freshserve's guard killed a process it did not start");
@@ -195,20 +125,93 @@ public sealed class TreeShapeTests
         }
     }
 
-    private static async Task<int> PidOfRoleAsync(string pidFile, string role)
+    /// <summary>
+    /// freshserve watching a folder with the test server as its worker, in the shape the arguments ask for. The pid
+    /// file (outside the watched folder) lists every process of the tree; "{content}" stands for the page file.
+    /// </summary>
+    private sealed class TreeUnderTest : IAsyncDisposable
     {
-        var deadline = DateTime.UtcNow + Patience;
-        while (DateTime.UtcNow < deadline)
-        {
-            var line = RestartTests.TryReadLines(pidFile)?.FirstOrDefault(l => l.EndsWith(" " + role, StringComparison.Ordinal));
-            if (line is not null)
-            {
-                return int.Parse(line.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
-            }
+        private readonly TempFolder _folder = new();
+        private readonly TempFolder _scratch = new();
 
-            await Task.Delay(20);
+        private TreeUnderTest()
+        {
+            Content = _folder.Write("page.txt", "one");
+            PidFile = _scratch.File("pids.txt");
+            Port = FreePort.Get();
         }
 
-        throw new Xunit.Sdk.XunitException($"no process with role {role} in {pidFile}");
+        public string Content { get; }
+        public string PidFile { get; }
+        public int Port { get; }
+        public FreshServeProcess Fs { get; private set; } = null!;
+
+        public static Task<TreeUnderTest> StartAsync(params string[] shape) => StartAsync([], shape);
+
+        public static Task<TreeUnderTest> StartAsync(string[] watchOptions, params string[] shape)
+        {
+            var tree = new TreeUnderTest();
+            tree.Fs = FreshServeProcess.Start(tree._folder.Path,
+                ["watch", "-w", tree._folder.Path, .. watchOptions, "--", TestPaths.TestServer, .. tree.ServerArguments(shape)]);
+            return Task.FromResult(tree);
+        }
+
+        /// <summary>The test server started by a shell script that stays its parent.</summary>
+        public static Task<TreeUnderTest> StartThroughShellAsync(params string[] shape)
+        {
+            var tree = new TreeUnderTest();
+            var arguments = string.Join(' ', tree.ServerArguments(shape).Select(a => $"'{a}'"));
+            var script = tree._scratch.Write("run.sh", $"#!/bin/sh\n'{TestPaths.TestServer}' {arguments}\necho server ended\n");
+            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            tree.Fs = FreshServeProcess.Start(tree._folder.Path, ["watch", "-w", tree._folder.Path, "--port", tree.Port.ToString(), "--", script]);
+            return Task.FromResult(tree);
+        }
+
+        private string[] ServerArguments(string[] shape) =>
+            ["--port", Port.ToString(), "--pid-file", PidFile, .. shape.Select(a => a == "{content}" ? Content : a)];
+
+        /// <summary>Waits for generation 1 to be ready and returns (and tracks) the pids of its tree.</summary>
+        public async Task<IReadOnlyList<int>> ReadyAsync(int expectedProcesses)
+        {
+            await Fs.WaitForLineAsync(@"ready in .*generation 1", Patience);
+            return await TrackAsync(expectedProcesses);
+        }
+
+        public async Task<IReadOnlyList<int>> TrackAsync(int expectedProcesses)
+        {
+            var pids = await RestartTests.ReadPidsAsync(PidFile, expectedProcesses);
+            Fs.Track(pids);
+            return pids;
+        }
+
+        public async Task EditAndWaitForGeneration2Async()
+        {
+            File.WriteAllText(Content, "two");
+            await Fs.WaitForLineAsync(@"ready in .*generation 2", Patience);
+        }
+
+        public async Task<int> PidOfRoleAsync(string role)
+        {
+            var deadline = DateTime.UtcNow + Patience;
+            while (DateTime.UtcNow < deadline)
+            {
+                var line = RestartTests.TryReadLines(PidFile)?.FirstOrDefault(l => l.EndsWith(" " + role, StringComparison.Ordinal));
+                if (line is not null)
+                {
+                    return int.Parse(line.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                await Task.Delay(20);
+            }
+
+            throw new Xunit.Sdk.XunitException($"no process with role {role} in {PidFile}");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Fs.DisposeAsync();
+            _folder.Dispose();
+            _scratch.Dispose();
+        }
     }
 }
