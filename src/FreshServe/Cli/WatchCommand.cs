@@ -406,9 +406,9 @@ public sealed class WatchCommand
     {
         foreach (var glob in Include.Concat(Exclude))
         {
-            if (string.IsNullOrWhiteSpace(glob))
+            if (Globs.Problem(glob) is { } problem)
             {
-                throw new UsageException("--include/--exclude: a glob cannot be empty");
+                throw new UsageException($"--include/--exclude: {problem}");
             }
         }
 

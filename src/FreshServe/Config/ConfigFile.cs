@@ -240,7 +240,9 @@ public static class ConfigFile
         private IReadOnlyList<string> ReadGlobs(string key)
         {
             var globs = ReadStrings(key);
-            return globs.Any(string.IsNullOrWhiteSpace) ? throw Error($"'{key}': a glob cannot be empty") : globs;
+            return globs.Select(Watching.Globs.Problem).FirstOrDefault(p => p is not null) is { } problem
+                ? throw Error($"'{key}': {problem}")
+                : globs;
         }
 
         private string ReadProxyHost(string key)

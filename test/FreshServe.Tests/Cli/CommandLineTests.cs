@@ -15,6 +15,10 @@ public sealed class CommandLineTests
     [InlineData(new[] { "watch" }, 2, "no server command given")]
     [InlineData(new[] { "watch", "-e", "NOEQUALS", "--", "x" }, 2, "is not KEY=VALUE")]
     [InlineData(new[] { "watch", "--", "no-such-command-xyz" }, 127, "not found on PATH")]
+    [InlineData(new[] { "watch", "-i", "*.{js,ts}", "--", "x" }, 2, "are not supported")]
+    [InlineData(new[] { "watch", "-x", "[abc].py", "--", "x" }, 2, "are not supported")]
+    [InlineData(new[] { "watch", "-i", "../other/*.py", "--", "x" }, 2, "relative to the watched folder")]
+    [InlineData(new[] { "watch", "-i", "", "--", "x" }, 2, "cannot be empty")]
     public async Task Bad_input_gives_one_line_and_a_nonzero_exit(string[] args, int expectedCode, string expectedText)
     {
         using var folder = new TempFolder();

@@ -36,6 +36,21 @@ public sealed class PortListenersTests
         Assert.True(PortListeners.IsListening(((IPEndPoint)listener.LocalEndPoint!).Port));
     }
 
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("::1")]
+    public void A_listener_with_so_reuseaddr_alone_still_holds_the_port(string address)
+    {
+        // Python's http.server and many other servers set SO_REUSEADDR (only) before they listen.
+        var ip = IPAddress.Parse(address);
+        using var listener = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        listener.SetRawSocketOption(1, 2, BitConverter.GetBytes(1)); // SOL_SOCKET, SO_REUSEADDR on Linux
+        listener.Bind(new IPEndPoint(ip, 0));
+        listener.Listen();
+
+        Assert.True(PortListeners.IsListening(((IPEndPoint)listener.LocalEndPoint!).Port));
+    }
+
     [Fact]
     public async Task A_closed_listener_whose_connections_linger_in_time_wait_leaves_the_port_free()
     {
