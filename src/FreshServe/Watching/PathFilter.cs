@@ -19,11 +19,6 @@ public sealed class PathFilter
     private readonly Dictionary<string, GitIgnore> _gitIgnores = new(StringComparer.Ordinal);
     private readonly Matcher? _globs;
 
-    public PathFilter(bool useDefaultIgnores = true)
-        : this([], new WatchOptions { DefaultIgnores = useDefaultIgnores, GitIgnore = false })
-    {
-    }
-
     public PathFilter(IReadOnlyList<string> roots, WatchOptions options)
     {
         _roots = roots.Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r))).ToArray();
@@ -94,9 +89,6 @@ public sealed class PathFilter
         // Globs select files; a folder itself matters only when no --include narrows the files.
         return isDirectory ? !HasIncludes : _globs is null || _globs.Match(relative.Replace('\\', '/')).HasMatches;
     }
-
-    /// <summary>True when the path (relative to a watch root) passes the default ignores; no .gitignore, no globs.</summary>
-    public bool Matters(string relativePath) => MattersByName(relativePath, isDirectory: false);
 
     private bool MattersByName(string relativePath, bool isDirectory)
     {
