@@ -53,8 +53,12 @@ public sealed partial class FreshServeProcess : IAsyncDisposable
     /// </summary>
     public static FreshServeProcess StartInTerminal(string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? env = null)
     {
-        var command = string.Join(' ', new[] { TestPaths.DotnetHost, TestPaths.FreshServeDll }.Concat(args).Select(ShellQuote));
+        // script runs the command through $SHELL -c; dash (/bin/sh on Debian, and what script uses when SHELL is unset)
+        // does not exec a lone command, and Ctrl+C would then kill that shell too. exec makes freshserve the
+        // terminal's session leader whatever the shell.
+        var command = "exec " + string.Join(' ', new[] { TestPaths.DotnetHost, TestPaths.FreshServeDll }.Concat(args).Select(ShellQuote));
         var info = NewStartInfo("script", workingDirectory);
+        info.Environment["SHELL"] = "/bin/sh";
         foreach (var arg in new[] { "-qfec", command, "/dev/null" })
         {
             info.ArgumentList.Add(arg);
