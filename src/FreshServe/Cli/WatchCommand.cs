@@ -189,6 +189,7 @@ public sealed class WatchCommand
                 : "chosen per restart");
             LogPort(log, settings);
             LogPreset(log, settings);
+            settings = WithOwnOutputIgnored(settings, log);
             if (settings.CleanBytecode)
             {
                 log.BytecodeCleaned(Presets.BytecodeCleaner.Clean(settings.WatchRoots));
@@ -215,6 +216,21 @@ public sealed class WatchCommand
             // Lets a test check that the web stack stays unloaded without --proxy.
             log.WebStackLoaded(LoadedWebStack());
         }
+    }
+
+    private static WatchSettings WithOwnOutputIgnored(WatchSettings settings, ILogger log)
+    {
+        var comparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        var watched = OwnOutputFiles.Find()
+            .Where(file => settings.WatchRoots.Any(root => file.StartsWith(Path.TrimEndingDirectorySeparator(root) + Path.DirectorySeparatorChar, comparison)))
+            .ToArray();
+        if (watched.Length == 0)
+        {
+            return settings;
+        }
+
+        log.OwnOutputIgnored(string.Join(", ", watched.Select(file => Path.GetRelativePath(settings.WorkingDirectory, file))));
+        return settings with { Watching = settings.Watching with { IgnoredFiles = watched } };
     }
 
     // Kept out of OnExecuteAsync so that nothing of Kestrel is touched unless --proxy was given.

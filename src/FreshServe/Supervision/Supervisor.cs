@@ -24,6 +24,7 @@ public sealed class Supervisor
     private readonly PortFreeWaiter _portWaiter;
     private readonly string _executable;
     private readonly CrashBackoff _backoff = CrashBackoff.Default();
+    private readonly FeedbackLoop _feedbackLoop = new();
     private readonly Lock _gate = new();
     private TaskCompletionSource _restartRequested = NewSignal();
     private readonly LiveSession? _session;
@@ -136,6 +137,19 @@ public sealed class Supervisor
                 var manual = NextRestartRequest();
                 var cancelled = Task.Delay(Timeout.Infinite, shutdown);
                 var first = await Task.WhenAny(change, manual, worker.Exited, cancelled).ConfigureAwait(false);
+                while (first == change && _feedbackLoop.IsEcho(_changes.Pending, startedAt.Elapsed))
+                {
+                    // The server's own write as it starts (see FeedbackLoop): swallow it, but keep any edit that came with it.
+                    var echo = await _changes.WaitForQuietAsync(shutdown).ConfigureAwait(false);
+                    foreach (var path in echo.Where(path => !_feedbackLoop.IsKnownEcho(path)))
+                    {
+                        _changes.Post(path);
+                    }
+
+                    change = _changes.WaitForChangeAsync(shutdown);
+                    first = await Task.WhenAny(change, manual, worker.Exited, cancelled).ConfigureAwait(false);
+                }
+
                 Task? crashRestart = null;
 
                 if (first == worker.Exited)
@@ -161,6 +175,7 @@ public sealed class Supervisor
                 if (first == change)
                 {
                     // A change: stop now, while the burst may still be going on; start once it is quiet.
+                    var sinceStart = startedAt.Elapsed;
                     _backoff.Reset();
                     var quiet = _changes.WaitForQuietAsync(shutdown);
                     var stopping = StopTreeAsync(worker, generation, force);
@@ -168,7 +183,13 @@ public sealed class Supervisor
                     _log.Restarting(what);
                     cause = new RestartCause($"{what} changed");
                     await FreePortAfterAsync(stopping, cause, shutdown).ConfigureAwait(false);
-                    changed = ChangedPaths.Relative(await quiet.ConfigureAwait(false), _settings.WatchRoots);
+                    var burst = await quiet.ConfigureAwait(false);
+                    changed = ChangedPaths.Relative(burst, _settings.WatchRoots);
+                    if (_feedbackLoop.Observe(burst, sinceStart))
+                    {
+                        _log.FeedbackLoop(string.Join(", ", changed), Duration.Format(FeedbackLoop.SoonAfterStart), FeedbackLoop.Streak,
+                            string.Join(' ', changed.Select(path => $"-x '{path.Replace('\\', '/')}'")));
+                    }
                 }
                 else if (first == manual)
                 {

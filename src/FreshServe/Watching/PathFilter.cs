@@ -18,12 +18,14 @@ public sealed class PathFilter
     private readonly bool _useDefaultIgnores;
     private readonly Dictionary<string, GitIgnore> _gitIgnores = new(StringComparer.Ordinal);
     private readonly Matcher? _globs;
+    private readonly HashSet<string> _ignoredFiles;
 
     public PathFilter(IReadOnlyList<string> roots, WatchOptions options)
     {
         _roots = roots.Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r))).ToArray();
         _useDefaultIgnores = options.DefaultIgnores;
         HasIncludes = options.Include.Count > 0;
+        _ignoredFiles = new HashSet<string>(options.IgnoredFiles, OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
         if (options.GitIgnore)
         {
             foreach (var root in _roots)
@@ -68,7 +70,7 @@ public sealed class PathFilter
     {
         var root = RootOf(fullPath);
         var relative = root is null ? fullPath : Path.GetRelativePath(root, fullPath);
-        if (!MattersByName(relative, isDirectory))
+        if (!MattersByName(relative, isDirectory) || (!isDirectory && _ignoredFiles.Contains(fullPath)))
         {
             return false;
         }

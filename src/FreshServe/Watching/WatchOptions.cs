@@ -15,6 +15,9 @@ public sealed record WatchOptions
     public bool DefaultIgnores { get; init; } = true;
     public bool GitIgnore { get; init; } = true;
 
+    /// <summary>Files whose changes never count (full paths): freshserve's own output files, see <see cref="OwnOutputFiles"/>.</summary>
+    public IReadOnlyList<string> IgnoredFiles { get; init; } = [];
+
     /// <summary>Why polling was asked for (--poll, FRESHSERVE_POLL=1), or null to use events when they work.</summary>
     public string? ForcePollReason { get; init; }
 

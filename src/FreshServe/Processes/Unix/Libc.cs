@@ -111,6 +111,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int fcntl(int fd, int cmd, int arg);
 
+    [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int fcntl(int fd, int cmd, byte* arg);
+
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int close(int fd);
 

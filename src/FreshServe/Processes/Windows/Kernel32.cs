@@ -18,6 +18,7 @@ internal static unsafe partial class Kernel32
     public const int STD_ERROR_HANDLE = -12;
     public const uint CTRL_BREAK_EVENT = 1;
     public const uint STILL_ACTIVE = 259;
+    public const uint FILE_TYPE_DISK = 1;
     public const uint JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE = 0x00002000;
     public const int JobObjectBasicAccountingInformation = 1;
     public const int JobObjectExtendedLimitInformation = 9;
@@ -149,4 +150,10 @@ internal static unsafe partial class Kernel32
     [LibraryImport(Lib, SetLastError = true)]
     [return: MarshalAs(UnmanagedType.Bool)]
     public static partial bool CloseHandle(IntPtr handle);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial uint GetFileType(IntPtr handle);
+
+    [LibraryImport(Lib, EntryPoint = "GetFinalPathNameByHandleW", SetLastError = true)]
+    public static partial uint GetFinalPathNameByHandle(IntPtr handle, char* path, uint length, uint flags);
 }
