@@ -345,6 +345,7 @@ public sealed class Supervisor
                     }
 
                     _log.Ready(startedAt.ElapsedMilliseconds, where, generation, summary);
+                    await GiveBackMemoryAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
             else if (!worker.Exited.IsCompleted)
@@ -355,6 +356,18 @@ public sealed class Supervisor
         catch (OperationCanceledException)
         {
         }
+    }
+
+    /// <summary>
+    /// A restart allocates a burst of short-lived garbage (the /proc walk, spawning, probing), and the GC's budget on a
+    /// large-cache CPU lets that stay resident: about 15 MB on the machines we measured. Once the new generation has
+    /// been ready for a moment, freshserve only idles until the next change, so it compacts and returns the memory then,
+    /// off the restart's path (1-6 ms).
+    /// </summary>
+    private static async Task GiveBackMemoryAsync(CancellationToken generationDone)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1), generationDone).ConfigureAwait(false);
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -17,7 +17,8 @@ public sealed class UnixWorkerLauncher : IWorkerLauncher
     /// <summary>The environment variable that marks every process of this session's worker trees.</summary>
     public const string TokenVariable = "FRESHSERVE_TREE";
 
-    private readonly string _token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+    // Random v4 GUIDs come from the OS's secure generator, without loading OpenSSL as RandomNumberGenerator does (5 MB RSS).
+    private readonly string _token = Guid.NewGuid().ToString("N");
     private readonly Lazy<SupervisorGuard> _guard;
     private readonly OrphanReaper _reaper = new();
 
