@@ -255,7 +255,7 @@ public sealed class WatchCommand
         {
             if (!WorkerPort.IsUsedIn(settings.CommandArguments))
             {
-                log.ProxyPortFromEnvironment();
+                log.ProxyPortFromEnvironment(WorkerPort.Placeholder);
             }
 
             return;

@@ -116,8 +116,8 @@ public static partial class Log
     [LoggerMessage(100, LogLevel.Information, "⇄ proxy on {Url}: requests wait while the server restarts; live reload {LiveReload}", EventName = nameof(ProxyListening))]
     public static partial void ProxyListening(this ILogger logger, string url, string liveReload);
 
-    [LoggerMessage(101, LogLevel.Information, "  no {{port}} in the command: the server must listen on $PORT", EventName = nameof(ProxyPortFromEnvironment))]
-    public static partial void ProxyPortFromEnvironment(this ILogger logger);
+    [LoggerMessage(101, LogLevel.Information, "  no {Placeholder} in the command: the server must listen on $PORT", EventName = nameof(ProxyPortFromEnvironment))]
+    public static partial void ProxyPortFromEnvironment(this ILogger logger, string placeholder);
 
     [LoggerMessage(102, LogLevel.Debug, "  web stack loaded: {Assemblies}", EventName = nameof(WebStackLoaded))]
     public static partial void WebStackLoaded(this ILogger logger, string assemblies);
