@@ -242,6 +242,21 @@ public sealed class ProxyBehaviourTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Fact]
+    public async Task A_server_that_ignores_its_port_is_named_with_the_port_it_listens_on_long_before_the_ready_timeout()
+    {
+        Assert.True(OperatingSystem.IsLinux(), "the listening ports of the worker tree are read from /proc");
+
+        // A fixed port instead of {port}: the server never listens where freshserve waits for it.
+        var elsewhere = FreePort.Get().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var run = await ProxyRun.StartAsync(
+            command: [TestPaths.TestServer, "--port", elsewhere], waitForReady: false, options: ["--ready-timeout", "10m"]);
+
+        var line = await run.Process.WaitForLineAsync($@"listens on port {elsewhere} but not on port \d+", ProxyRun.Patience);
+        Assert.Contains("write {port} in the command, or read $PORT", line);
+        Assert.DoesNotContain("✓ ready", run.Process.Output);
+    }
+
     private static async Task<string> ReceiveTextAsync(ClientWebSocket socket)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
