@@ -100,6 +100,17 @@ public sealed class ProxyBehaviourTests
     }
 
     [Fact]
+    public async Task A_redirect_to_the_servers_own_address_is_pointed_at_the_proxy()
+    {
+        await using var run = await ProxyRun.StartAsync();
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false });
+        using var response = await client.GetAsync($"{run.Url}/redirect-to-self");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal($"{run.Url}/text?from=redirect#top", response.Headers.Location?.OriginalString);
+    }
+
+    [Fact]
     public async Task Keep_alive_connections_are_reused_across_requests()
     {
         await using var run = await ProxyRun.StartAsync();
