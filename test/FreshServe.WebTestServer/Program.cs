@@ -39,6 +39,9 @@ app.MapGet("/", (HttpContext context) =>
     return Results.Text(Page(), "text/html; charset=utf-8");
 });
 
+// Like an app that builds absolute URLs from the address it listens on.
+app.MapGet("/redirect-to-self", () => Results.Redirect($"http://127.0.0.1:{port}/text?from=redirect#top"));
+
 app.MapGet("/text", () => Results.Text($"content={content} generation={generation}\n"));
 
 app.MapGet("/compressed/{encoding}", async (HttpContext context, string encoding) =>

@@ -271,7 +271,7 @@ public sealed class WatchCommand
         {
             if (!WorkerPort.IsUsedIn(settings.CommandArguments))
             {
-                log.ProxyPortFromEnvironment();
+                log.ProxyPortFromEnvironment(WorkerPort.Placeholder);
             }
 
             return;

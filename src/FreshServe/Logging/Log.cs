@@ -36,6 +36,9 @@ public static partial class Log
     [LoggerMessage(10, LogLevel.Warning, "! not ready {Where} within {Timeout} (generation {Generation}, pid {Pid}); still running{Summary}", EventName = nameof(NotReady))]
     public static partial void NotReady(this ILogger logger, string where, string timeout, int generation, int pid, string summary);
 
+    [LoggerMessage(26, LogLevel.Warning, "! the server (generation {Generation}) listens on port {Ports} but not on port {Port}, where freshserve waits for it; {Advice}", EventName = nameof(ListensElsewhere))]
+    public static partial void ListensElsewhere(this ILogger logger, int generation, string ports, int port, string advice);
+
     [LoggerMessage(11, LogLevel.Information, "  port {Port}, from {Source}", EventName = nameof(PortDetected))]
     public static partial void PortDetected(this ILogger logger, int port, string source);
 
@@ -122,8 +125,8 @@ public static partial class Log
     [LoggerMessage(100, LogLevel.Information, "⇄ proxy on {Url}: requests wait while the server restarts; live reload {LiveReload}", EventName = nameof(ProxyListening))]
     public static partial void ProxyListening(this ILogger logger, string url, string liveReload);
 
-    [LoggerMessage(101, LogLevel.Information, "  no {{port}} in the command: the server must listen on $PORT", EventName = nameof(ProxyPortFromEnvironment))]
-    public static partial void ProxyPortFromEnvironment(this ILogger logger);
+    [LoggerMessage(101, LogLevel.Information, "  no {Placeholder} in the command: the server must listen on $PORT", EventName = nameof(ProxyPortFromEnvironment))]
+    public static partial void ProxyPortFromEnvironment(this ILogger logger, string placeholder);
 
     [LoggerMessage(102, LogLevel.Debug, "  web stack loaded: {Assemblies}", EventName = nameof(WebStackLoaded))]
     public static partial void WebStackLoaded(this ILogger logger, string assemblies);

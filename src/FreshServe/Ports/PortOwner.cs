@@ -31,7 +31,42 @@ public static class PortOwner
     [SupportedOSPlatform("linux")]
     private static PortHolder FindOnLinux(int port)
     {
-        var inodes = new HashSet<string>(StringComparer.Ordinal);
+        var inodes = ListeningSockets(port);
+        if (inodes.Count == 0)
+        {
+            return new PortHolder(null, null);
+        }
+
+        foreach (var procDir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(procDir), out var pid)
+                && SocketInodesOf(pid).Any(inodes.ContainsKey))
+            {
+                return new PortHolder(pid, ReadCommandLine(pid));
+            }
+        }
+
+        return new PortHolder(null, null);
+    }
+
+    /// <summary>The TCP ports any of <paramref name="pids"/> listens on, lowest first (Linux).</summary>
+    [SupportedOSPlatform("linux")]
+    public static IReadOnlyList<int> ListeningPortsOf(IEnumerable<int> pids)
+    {
+        var sockets = ListeningSockets(null);
+        return pids.SelectMany(SocketInodesOf)
+            .Select(inode => sockets.TryGetValue(inode, out var port) ? port : 0)
+            .Where(port => port > 0)
+            .Distinct()
+            .Order()
+            .ToList();
+    }
+
+    /// <summary>Socket inode to port, for the LISTEN rows of /proc/net/tcp{,6} (only <paramref name="port"/>'s if given).</summary>
+    [SupportedOSPlatform("linux")]
+    private static Dictionary<string, int> ListeningSockets(int? port)
+    {
+        var inodes = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
         {
             if (!File.Exists(table))
@@ -50,44 +85,38 @@ public static class PortOwner
 
                 var local = fields[1];
                 var portHex = local[(local.LastIndexOf(':') + 1)..];
-                if (int.Parse(portHex, NumberStyles.HexNumber, CultureInfo.InvariantCulture) == port)
+                var listening = int.Parse(portHex, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                if (port is null || listening == port)
                 {
-                    inodes.Add(fields[9]);
+                    inodes[fields[9]] = listening;
                 }
             }
         }
 
-        if (inodes.Count == 0)
-        {
-            return new PortHolder(null, null);
-        }
+        return inodes;
+    }
 
-        foreach (var procDir in Directory.EnumerateDirectories("/proc"))
+    [SupportedOSPlatform("linux")]
+    private static List<string> SocketInodesOf(int pid)
+    {
+        var inodes = new List<string>();
+        try
         {
-            if (!int.TryParse(Path.GetFileName(procDir), out var pid))
+            foreach (var fd in Directory.EnumerateFiles($"/proc/{pid}/fd"))
             {
-                continue;
-            }
-
-            try
-            {
-                foreach (var fd in Directory.EnumerateFiles(Path.Combine(procDir, "fd")))
+                var target = new FileInfo(fd).LinkTarget;
+                if (target is not null && target.StartsWith("socket:[", StringComparison.Ordinal))
                 {
-                    var target = new FileInfo(fd).LinkTarget;
-                    if (target is not null && target.StartsWith("socket:[", StringComparison.Ordinal)
-                        && inodes.Contains(target["socket:[".Length..^1]))
-                    {
-                        return new PortHolder(pid, ReadCommandLine(pid));
-                    }
+                    inodes.Add(target["socket:[".Length..^1]);
                 }
             }
-            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-            {
-                // Another user's process, or one that just exited.
-            }
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            // Another user's process, or one that just exited.
         }
 
-        return new PortHolder(null, null);
+        return inodes;
     }
 
     [SupportedOSPlatform("linux")]

@@ -63,12 +63,31 @@ internal sealed class ForwardingTransformer(Upstream upstream, ProxySettings set
             response.Headers.Remove(HeaderNames.Expires);
         }
 
+        if (response.Headers.Location is { Count: 1 } location && ThroughProxy(location.ToString(), httpContext.Request) is { } rewritten)
+        {
+            // Built by the app from its own address: the browser would go past the proxy, to a port gone after a restart.
+            response.Headers.Location = rewritten;
+        }
+
         if (settings.LiveReload && IsInjectable(httpContext.Request, proxyResponse, out var encoding))
         {
             Injection = InjectedBody.Install(response, encoding, Encoding.UTF8.GetBytes(LiveReload.Tag(upstream.Generation)));
         }
 
         return proceed;
+    }
+
+    /// <summary>An absolute URL at the worker's own loopback address and port, moved to the address the browser used.</summary>
+    private string? ThroughProxy(string location, HttpRequest request)
+    {
+        if (!request.Host.HasValue || !Uri.TryCreate(location, UriKind.Absolute, out var uri) || uri.Port != upstream.Port
+            || uri.Scheme is not ("http" or "ws") || !(uri.IsLoopback || uri.Host == "0.0.0.0"))
+        {
+            return null;
+        }
+
+        var rest = location.IndexOfAny(['/', '?', '#'], location.IndexOf("://", StringComparison.Ordinal) + 3);
+        return $"{request.Scheme}://{request.Host.Value}{(rest < 0 ? "/" : location[rest..])}";
     }
 
     private static bool IsInjectable(HttpRequest request, HttpResponseMessage response, out string encoding)

@@ -95,6 +95,15 @@ internal sealed class ProxyServer : IProxyServer
             await app.DisposeAsync().ConfigureAwait(false);
             throw new FreshServeException($"--proxy: port {settings.Port} is already in use by {PortOwner.Find(settings.Port).Describe()}; pick another port");
         }
+        catch (SocketException e)
+        {
+            // An address that is not this machine's (EADDRNOTAVAIL) or a port the user may not open (EACCES).
+            await app.DisposeAsync().ConfigureAwait(false);
+            var hint = e.SocketErrorCode == SocketError.AddressNotAvailable
+                ? "; --proxy-host must be an address of this machine (or localhost, or * for all)"
+                : string.Empty;
+            throw new FreshServeException($"--proxy: cannot listen on {settings.Host} port {settings.Port}: {e.Message}{hint}");
+        }
 
         return proxy;
     }

@@ -327,6 +327,11 @@ public sealed class Supervisor
 
         try
         {
+            if (_settings.ReadyUrl is null && workerPort is { } awaited && OperatingSystem.IsLinux())
+            {
+                await HintIfListeningElsewhereAsync(worker, generation, awaited, ready, cancellationToken).ConfigureAwait(false);
+            }
+
             var first = await Task.WhenAny(ready, worker.Exited).ConfigureAwait(false);
             if (first != ready || worker.Exited.IsCompleted)
             {
@@ -369,6 +374,30 @@ public sealed class Supervisor
         await Task.Delay(TimeSpan.FromSeconds(1), generationDone).ConfigureAwait(false);
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
+
+    /// <summary>
+    /// A server that ignores the port it is given (no {port} behind --proxy, a wrong --port) would only be reported at
+    /// the ready timeout; after a short while, say where it listens instead.
+    /// </summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private async Task HintIfListeningElsewhereAsync(IWorker worker, int generation, int port, Task<bool> ready, CancellationToken cancellationToken)
+    {
+        var grace = Task.Delay(ListensElsewhereAfter, cancellationToken);
+        if (await Task.WhenAny(ready, worker.Exited, grace).ConfigureAwait(false) != grace || !grace.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
+        var ports = PortOwner.ListeningPortsOf(Processes.Unix.ProcessTable.GroupAndDescendants(worker.Pid));
+        if (ports.Count > 0 && !ports.Contains(port) && !ready.IsCompleted && !worker.Exited.IsCompleted)
+        {
+            _log.ListensElsewhere(generation, string.Join(", ", ports), port, _settings.Proxy is null
+                ? "give the port it uses with --port"
+                : $"behind --proxy it must listen on the port freshserve gives it: write {WorkerPort.Placeholder} in the command, or read $PORT");
+        }
+    }
+
+    private static readonly TimeSpan ListensElsewhereAfter = TimeSpan.FromSeconds(3);
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

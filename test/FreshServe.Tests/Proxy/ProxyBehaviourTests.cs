@@ -100,6 +100,17 @@ public sealed class ProxyBehaviourTests
     }
 
     [Fact]
+    public async Task A_redirect_to_the_servers_own_address_is_pointed_at_the_proxy()
+    {
+        await using var run = await ProxyRun.StartAsync();
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false });
+        using var response = await client.GetAsync($"{run.Url}/redirect-to-self");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal($"{run.Url}/text?from=redirect#top", response.Headers.Location?.OriginalString);
+    }
+
+    [Fact]
     public async Task Keep_alive_connections_are_reused_across_requests()
     {
         await using var run = await ProxyRun.StartAsync();
@@ -237,9 +248,24 @@ public sealed class ProxyBehaviourTests
     {
         // No {port} in the command: the web test server reads $PORT.
         await using var run = await ProxyRun.StartAsync(command: [TestPaths.WebTestServer]);
-        Assert.Contains("must listen on $PORT", run.Process.Output);
+        Assert.Contains("no {port} in the command: the server must listen on $PORT", run.Process.Output);
         using var response = await run.Client.GetAsync("/text");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_server_that_ignores_its_port_is_named_with_the_port_it_listens_on_long_before_the_ready_timeout()
+    {
+        Assert.True(OperatingSystem.IsLinux(), "the listening ports of the worker tree are read from /proc");
+
+        // A fixed port instead of {port}: the server never listens where freshserve waits for it.
+        var elsewhere = FreePort.Get().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var run = await ProxyRun.StartAsync(
+            command: [TestPaths.TestServer, "--port", elsewhere], waitForReady: false, options: ["--ready-timeout", "10m"]);
+
+        var line = await run.Process.WaitForLineAsync($@"listens on port {elsewhere} but not on port \d+", ProxyRun.Patience);
+        Assert.Contains("write {port} in the command, or read $PORT", line);
+        Assert.DoesNotContain("✓ ready", run.Process.Output);
     }
 
     private static async Task<string> ReceiveTextAsync(ClientWebSocket socket)

@@ -55,6 +55,21 @@ public sealed class ProxyCommandLineTests
         Assert.DoesNotContain("started", output);
     }
 
+    [Fact]
+    public async Task A_proxy_host_that_is_not_an_address_of_this_machine_gives_one_line_and_starts_no_worker()
+    {
+        using var folder = new TempFolder();
+        var port = FreePort.Get().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        // 192.0.2.1 is TEST-NET-1 (RFC 5737): never assigned to a real interface.
+        var (code, output) = await FreshServeProcess.RunAsync(folder.Path,
+            ["watch", "--proxy", port, "--proxy-host", "192.0.2.1", "--", TestPaths.WebTestServer, "--port", "{port}"]);
+
+        AssertOneErrorLine(1, $"--proxy: cannot listen on 192.0.2.1 port {port}", code, output);
+        Assert.Contains("an address of this machine", output);
+        Assert.DoesNotContain("started", output);
+    }
+
     private static void AssertOneErrorLine(int expectedCode, string expectedText, int code, string output)
     {
         Assert.Equal(expectedCode, code);

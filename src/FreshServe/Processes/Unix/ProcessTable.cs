@@ -25,6 +25,23 @@ internal static class ProcessTable
             ? ReadStat(pid, null)
             : FromPs().Cast<ProcessEntry?>().FirstOrDefault(e => e!.Value.Pid == pid);
 
+    /// <summary>The pids in <paramref name="root"/>'s process group or below it, as a snapshot sees them now.</summary>
+    public static IReadOnlyList<int> GroupAndDescendants(int root)
+    {
+        var snapshot = Snapshot(null);
+        var tree = snapshot.Where(e => e.Pid == root || e.Group == root).Select(e => e.Pid).ToHashSet();
+        for (var grew = true; grew;)
+        {
+            grew = false;
+            foreach (var entry in snapshot)
+            {
+                grew |= tree.Contains(entry.ParentPid) && tree.Add(entry.Pid);
+            }
+        }
+
+        return tree.ToList();
+    }
+
     /// <summary>
     /// A start time no process started from now on can be below (one second of slack), for a worker that exited before
     /// its start time was read. Linux: clock ticks since boot, at the USER_HZ of 100 that /proc uses.
