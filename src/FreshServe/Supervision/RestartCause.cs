@@ -5,7 +5,7 @@ namespace FreshServe.Supervision;
 /// <summary>Why and how a generation replaced the previous one: what the one summary line of a restart reports.</summary>
 public sealed class RestartCause(string reason)
 {
-    public string Reason { get; } = reason;
+    public string Reason { get; set; } = reason;
     public TimeSpan? StopTook { get; set; }
     public int? Port { get; set; }
     public TimeSpan? PortFreeTook { get; set; }

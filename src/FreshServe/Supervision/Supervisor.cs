@@ -25,6 +25,7 @@ public sealed class Supervisor
     private readonly string _executable;
     private readonly CrashBackoff _backoff = CrashBackoff.Default();
     private readonly FeedbackLoop _feedbackLoop = new();
+    private int _readyGeneration;
     private readonly Lock _gate = new();
     private TaskCompletionSource _restartRequested = NewSignal();
     private readonly LiveSession? _session;
@@ -137,19 +138,6 @@ public sealed class Supervisor
                 var manual = NextRestartRequest();
                 var cancelled = Task.Delay(Timeout.Infinite, shutdown);
                 var first = await Task.WhenAny(change, manual, worker.Exited, cancelled).ConfigureAwait(false);
-                while (first == change && _feedbackLoop.IsEcho(_changes.Pending, startedAt.Elapsed))
-                {
-                    // The server's own write as it starts (see FeedbackLoop): swallow it, but keep any edit that came with it.
-                    var echo = await _changes.WaitForQuietAsync(shutdown).ConfigureAwait(false);
-                    foreach (var path in echo.Where(path => !_feedbackLoop.IsKnownEcho(path)))
-                    {
-                        _changes.Post(path);
-                    }
-
-                    change = _changes.WaitForChangeAsync(shutdown);
-                    first = await Task.WhenAny(change, manual, worker.Exited, cancelled).ConfigureAwait(false);
-                }
-
                 Task? crashRestart = null;
 
                 if (first == worker.Exited)
@@ -175,7 +163,7 @@ public sealed class Supervisor
                 if (first == change)
                 {
                     // A change: stop now, while the burst may still be going on; start once it is quiet.
-                    var sinceStart = startedAt.Elapsed;
+                    var early = startedAt.Elapsed <= FeedbackLoop.SoonAfterStart && Volatile.Read(ref _readyGeneration) != generation;
                     _backoff.Reset();
                     var quiet = _changes.WaitForQuietAsync(shutdown);
                     var stopping = StopTreeAsync(worker, generation, force);
@@ -185,10 +173,24 @@ public sealed class Supervisor
                     await FreePortAfterAsync(stopping, cause, shutdown).ConfigureAwait(false);
                     var burst = await quiet.ConfigureAwait(false);
                     changed = ChangedPaths.Relative(burst, _settings.WatchRoots);
-                    if (_feedbackLoop.Observe(burst, sinceStart))
+                    if (_feedbackLoop.Observe(burst, early))
                     {
                         _log.FeedbackLoop(string.Join(", ", changed), Duration.Format(FeedbackLoop.SoonAfterStart), FeedbackLoop.Streak,
-                            string.Join(' ', changed.Select(path => $"-x '{path.Replace('\\', '/')}'")));
+                            string.Join(' ', changed.Select(path => $"-x '{path.Replace('\\', '/')}'")), Duration.Format(FeedbackLoop.Pause));
+                    }
+
+                    if (_feedbackLoop.IsEcho(burst, early))
+                    {
+                        // Slowed, never dropped; an edit during the pause ends it and joins this restart.
+                        var edit = _changes.WaitForChangeAsync(shutdown);
+                        if (await Task.WhenAny(Task.Delay(FeedbackLoop.Pause, shutdown), edit).ConfigureAwait(false) == edit)
+                        {
+                            var more = ChangedPaths.Relative(await _changes.WaitForQuietAsync(shutdown).ConfigureAwait(false), _settings.WatchRoots);
+                            changed = [.. more.Union(changed, StringComparer.Ordinal)];
+                            cause.Reason = $"{ChangedPaths.Describe(changed)} changed";
+                        }
+
+                        shutdown.ThrowIfCancellationRequested();
                     }
                 }
                 else if (first == manual)
@@ -349,6 +351,7 @@ public sealed class Supervisor
                         _observer?.Ready(generation, readyPort);
                     }
 
+                    Volatile.Write(ref _readyGeneration, generation);
                     _log.Ready(startedAt.ElapsedMilliseconds, where, generation, summary);
                     await GiveBackMemoryAsync(cancellationToken).ConfigureAwait(false);
                 }

@@ -9,23 +9,23 @@ namespace FreshServe.Tests.Supervision;
 public sealed partial class FeedbackLoopTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan Soon = TimeSpan.FromMilliseconds(100);
 
     [Fact]
-    public void The_same_files_soon_after_each_start_make_a_loop_once_the_streak_is_complete()
+    public void The_same_files_changing_early_after_each_start_make_a_loop_once_the_streak_is_complete()
     {
         var loop = new FeedbackLoop();
         for (var i = 1; i < FeedbackLoop.Streak; i++)
         {
-            Assert.False(loop.Observe(["/p/log.txt"], Soon));
-            Assert.False(loop.IsEcho(["/p/log.txt"], Soon));
+            Assert.False(loop.Observe(["/p/log.txt"], early: true));
+            Assert.False(loop.IsEcho(["/p/log.txt"], early: true));
         }
 
-        Assert.True(loop.Observe(["/p/log.txt"], Soon));
-        Assert.True(loop.IsEcho(["/p/log.txt"], Soon));
-        Assert.False(loop.IsEcho(["/p/log.txt"], FeedbackLoop.SoonAfterStart + TimeSpan.FromSeconds(1)));
-        Assert.False(loop.IsEcho(["/p/log.txt", "/p/app.py"], Soon));
-        Assert.False(loop.IsEcho(["/p/app.py"], Soon));
+        Assert.True(loop.Observe(["/p/log.txt"], early: true));
+        Assert.False(loop.Observe(["/p/log.txt"], early: true)); // told once
+        Assert.True(loop.IsEcho(["/p/log.txt"], early: true));
+        Assert.False(loop.IsEcho(["/p/log.txt"], early: false));
+        Assert.False(loop.IsEcho(["/p/log.txt", "/p/app.py"], early: true));
+        Assert.False(loop.IsEcho(["/p/app.py"], early: true));
     }
 
     [Fact]
@@ -36,41 +36,57 @@ public sealed partial class FeedbackLoopTests
         {
             for (var i = 1; i < FeedbackLoop.Streak; i++)
             {
-                Assert.False(loop.Observe(["/p/app.py"], Soon));
+                Assert.False(loop.Observe(["/p/app.py"], early: true));
             }
 
-            // The edits of someone saving fast, but one of them came later: no loop.
-            Assert.False(loop.Observe(["/p/app.py"], FeedbackLoop.SoonAfterStart + TimeSpan.FromMilliseconds(1)));
+            // Someone saving fast, but one save came after the server was ready: no loop.
+            Assert.False(loop.Observe(["/p/app.py"], early: false));
         }
 
-        Assert.False(loop.Observe(["/p/a.py"], Soon));
-        Assert.False(loop.Observe(["/p/b.py"], Soon));
+        Assert.False(loop.Observe(["/p/a.py"], early: true));
+        Assert.False(loop.Observe(["/p/b.py"], early: true));
         for (var i = 0; i < FeedbackLoop.Streak * 2; i++)
         {
-            Assert.False(loop.Observe([ChangeSink.Unknown], Soon));
+            Assert.False(loop.Observe([ChangeSink.Unknown], early: true));
         }
 
-        Assert.False(loop.IsEcho([ChangeSink.Unknown], Soon));
+        Assert.False(loop.IsEcho([ChangeSink.Unknown], early: true));
     }
 
     [Fact]
-    public async Task A_server_that_writes_a_watched_file_as_it_starts_is_named_and_stops_restarting_itself()
+    public async Task A_server_that_writes_a_watched_file_as_it_starts_is_named_and_slowed_but_edits_still_restart()
     {
         using var folder = new TempFolder();
         await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--", "sh", "-c", "date >> stamp.txt; exec sleep 100"]);
 
-        var warning = await fs.WaitForLineAsync(@"! stamp\.txt changed within 1\.0 s of each of the last \d+ starts: the server writes it", Patience);
+        var warning = await fs.WaitForLineAsync(@"! stamp\.txt changed within 1\.0 s of each of the last \d+ starts, before the server was ready", Patience);
         Assert.Contains("-x 'stamp.txt'", warning);
+        Assert.Contains("such restarts wait 2.0 s", warning);
         var generations = fs.Count(@"\(generation \d+\)");
-        await Task.Delay(3000);
-        Assert.InRange(fs.Count(@"\(generation \d+\)"), generations, generations + 1);
+        await Task.Delay(FeedbackLoop.Pause * 2);
+        // Spinning, it restarted about ten times a second; slowed, at most once per pause (plus one in flight).
+        Assert.InRange(fs.Count(@"\(generation \d+\)") - generations, 1, 3);
 
-        // An edit of another file still restarts, and so does the server's file edited later than a start's echo.
         folder.Write("app.txt", "edited");
-        await fs.WaitForLineAsync(@"app\.txt changed; restarting", Patience);
-        await Task.Delay(FeedbackLoop.SoonAfterStart + TimeSpan.FromSeconds(1));
-        File.AppendAllText(folder.File("stamp.txt"), "by hand\n");
-        await fs.WaitForLineAsync(@"restarted \(generation \d+\) ← stamp\.txt changed", Patience, count: FeedbackLoop.Streak + 1);
+        await fs.WaitForLineAsync(@"restarted \(generation \d+\) ← .*app\.txt.* changed", Patience);
+    }
+
+    [Fact]
+    public async Task Edits_that_come_right_after_each_ready_line_are_not_taken_for_a_loop()
+    {
+        using var folder = new TempFolder();
+        var page = folder.Write("page.txt", "0");
+        var port = FreePort.Get();
+        await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--port", port.ToString(), "--", TestPaths.TestServer, "--port", port.ToString()]);
+
+        await fs.WaitForLineAsync(@"ready in \d+ ms .*\(generation 1\)", Patience);
+        for (var generation = 2; generation <= FeedbackLoop.Streak + 2; generation++)
+        {
+            File.WriteAllText(page, generation.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await fs.WaitForLineAsync($@"ready in \d+ ms .*\(generation {generation}\) ← page\.txt changed", Patience);
+        }
+
+        Assert.Equal(0, fs.Count("before the server was ready"));
     }
 
     [Fact]
