@@ -48,7 +48,7 @@ public static partial class Log
     [LoggerMessage(13, LogLevel.Warning, "! forcing: killing the whole worker tree now", EventName = nameof(Forcing))]
     public static partial void Forcing(this ILogger logger);
 
-    [LoggerMessage(14, LogLevel.Debug, "  worker tree stopped by {Signal} did not exit within {Timeout}; sent SIGKILL", EventName = nameof(ForcedKill))]
+    [LoggerMessage(14, LogLevel.Warning, "! the server did not exit within {Timeout} of {Signal}; sent SIGKILL. Each restart waits that long: if it stops on another signal, give --stop-signal; else a shorter --stop-timeout", EventName = nameof(ForcedKill))]
     public static partial void ForcedKill(this ILogger logger, string signal, string timeout);
 
     [LoggerMessage(30, LogLevel.Warning, "! polling every {IntervalMs} ms instead of file events: {Reason}", EventName = nameof(PollingInstead))]
