@@ -97,6 +97,8 @@ if (options.Port is not { } port)
     return 0;
 }
 
+// A slow start (a first build, migrations) before the port is open.
+Thread.Sleep(options.ListenAfterMs);
 var listener = new TcpListener(IPAddress.Loopback, port);
 listener.Start();
 Console.WriteLine($"testserver {options.Role} pid {pid} generation {generation} listening on {port}");
@@ -165,6 +167,8 @@ internal sealed record Options(int? Port, string? ContentFile, string? PidFile, 
 
     public bool OrphanGrandchild { get; init; }
 
+    public int ListenAfterMs { get; init; }
+
     public static Options Parse(string[] args)
     {
         var o = new Options(null, null, null, 0, false, null, 0, "root");
@@ -184,6 +188,7 @@ internal sealed record Options(int? Port, string? ContentFile, string? PidFile, 
                 "--setsid" => o with { Setsid = true },
                 "--setsid-child" => o with { SetsidChild = true },
                 "--orphan-grandchild" => o with { OrphanGrandchild = true },
+                "--listen-after" => o with { ListenAfterMs = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"testserver: unknown argument {args[i]}"),
             };
         }

@@ -33,7 +33,7 @@ public static partial class Log
     [LoggerMessage(9, LogLevel.Information, "■ stopped; nothing left running", EventName = nameof(ShutDown))]
     public static partial void ShutDown(this ILogger logger);
 
-    [LoggerMessage(10, LogLevel.Warning, "! not ready {Where} within {Timeout} (generation {Generation}, pid {Pid}); still running{Summary}", EventName = nameof(NotReady))]
+    [LoggerMessage(10, LogLevel.Warning, "! not ready {Where} within {Timeout} (generation {Generation}, pid {Pid}); it still runs, and freshserve keeps checking{Summary}", EventName = nameof(NotReady))]
     public static partial void NotReady(this ILogger logger, string where, string timeout, int generation, int pid, string summary);
 
     [LoggerMessage(26, LogLevel.Warning, "! the server (generation {Generation}) listens on port {Ports} but not on port {Port}, where freshserve waits for it; {Advice}", EventName = nameof(ListensElsewhere))]

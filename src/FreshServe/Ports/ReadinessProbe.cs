@@ -7,8 +7,10 @@ namespace FreshServe.Ports;
 public static class ReadinessProbe
 {
     /// <summary>Returns true once <paramref name="url"/> answers with a 2xx or 3xx status (redirects are not followed).</summary>
-    public static async Task<bool> WaitForHttpAsync(Uri url, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="maxPause">The longest pause between two attempts (they start at a few ms and grow).</param>
+    public static async Task<bool> WaitForHttpAsync(Uri url, TimeSpan timeout, CancellationToken cancellationToken, TimeSpan? maxPause = null)
     {
+        var longest = (maxPause ?? TimeSpan.FromMilliseconds(50)).TotalMilliseconds;
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         budget.CancelAfter(timeout);
         using var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false, PooledConnectionLifetime = TimeSpan.Zero };
@@ -47,15 +49,16 @@ public static class ReadinessProbe
                 break;
             }
 
-            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 1.5, 50));
+            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 1.5, longest));
         }
 
         cancellationToken.ThrowIfCancellationRequested();
         return false;
     }
 
-    public static async Task<bool> WaitForConnectAsync(int port, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<bool> WaitForConnectAsync(int port, TimeSpan timeout, CancellationToken cancellationToken, TimeSpan? maxPause = null)
     {
+        var longest = (maxPause ?? TimeSpan.FromMilliseconds(20)).TotalMilliseconds;
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         budget.CancelAfter(timeout);
         var pause = TimeSpan.FromMilliseconds(2);
@@ -76,7 +79,7 @@ public static class ReadinessProbe
                 break;
             }
 
-            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 1.5, 20));
+            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 1.5, longest));
         }
 
         cancellationToken.ThrowIfCancellationRequested();

@@ -306,16 +306,16 @@ public sealed class Supervisor
     {
         var summary = cause is null ? string.Empty : " ← " + cause.Describe(worker.Pid);
         string where;
-        Task<bool> ready;
+        Func<TimeSpan, TimeSpan?, Task<bool>> probe;
         if (_settings.ReadyUrl is { } url)
         {
             where = $"at {url}";
-            ready = ReadinessProbe.WaitForHttpAsync(url, _settings.ReadyTimeout, cancellationToken);
+            probe = (timeout, maxPause) => ReadinessProbe.WaitForHttpAsync(url, timeout, cancellationToken, maxPause);
         }
         else if (workerPort is { } port)
         {
             where = $"on port {port}";
-            ready = ReadinessProbe.WaitForConnectAsync(port, _settings.ReadyTimeout, cancellationToken);
+            probe = (timeout, maxPause) => ReadinessProbe.WaitForConnectAsync(port, timeout, cancellationToken, maxPause);
         }
         else
         {
@@ -327,6 +327,7 @@ public sealed class Supervisor
             return;
         }
 
+        var ready = probe(_settings.ReadyTimeout, null);
         try
         {
             if (_settings.ReadyUrl is null && workerPort is { } awaited && OperatingSystem.IsLinux())
@@ -334,32 +335,35 @@ public sealed class Supervisor
                 await HintIfListeningElsewhereAsync(worker, generation, awaited, ready, cancellationToken).ConfigureAwait(false);
             }
 
-            var first = await Task.WhenAny(ready, worker.Exited).ConfigureAwait(false);
-            if (first != ready || worker.Exited.IsCompleted)
+            while (true)
             {
-                return;
-            }
-
-            if (await ready.ConfigureAwait(false))
-            {
+                var first = await Task.WhenAny(ready, worker.Exited).ConfigureAwait(false);
                 // A port that accepts while our worker is already dead would be someone else's: never report that.
-                if (!worker.Exited.IsCompleted)
+                if (first != ready || worker.Exited.IsCompleted)
                 {
-                    // The proxy switches first, so every response after the ready line comes from this generation.
-                    if (workerPort is { } readyPort)
-                    {
-                        _observer?.Ready(generation, readyPort);
-                    }
-
-                    Volatile.Write(ref _readyGeneration, generation);
-                    _log.Ready(startedAt.ElapsedMilliseconds, where, generation, summary);
-                    await GiveBackMemoryAsync(cancellationToken).ConfigureAwait(false);
+                    return;
                 }
-            }
-            else if (!worker.Exited.IsCompleted)
-            {
+
+                if (await ready.ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                // Late is not never (a first build, a slow migration): keep probing, gently, so the proxy still
+                // switches and the ready line still comes.
                 _log.NotReady(where, Duration.Format(_settings.ReadyTimeout), generation, worker.Pid, summary);
+                ready = probe(Timeout.InfiniteTimeSpan, TimeSpan.FromMilliseconds(500));
             }
+
+            // The proxy switches first, so every response after the ready line comes from this generation.
+            if (workerPort is { } readyPort)
+            {
+                _observer?.Ready(generation, readyPort);
+            }
+
+            Volatile.Write(ref _readyGeneration, generation);
+            _log.Ready(startedAt.ElapsedMilliseconds, where, generation, summary);
+            await GiveBackMemoryAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.RegularExpressions;
 using FreshServe.Tests.Infrastructure;
 
 namespace FreshServe.Tests.Readiness;
@@ -33,10 +35,26 @@ public sealed class ReadinessTests
             ["watch", "--ready-timeout", "700ms", "--ready-url", $"http://127.0.0.1:{silentPort}/",
              "--", TestPaths.TestServer, "--port", port.ToString()]);
 
-        var warning = await fs.WaitForLineAsync(@"! not ready at .* within 700 ms \(generation 1, pid \d+\); still running", Patience);
+        var warning = await fs.WaitForLineAsync(@"! not ready at .* within 700 ms \(generation 1, pid \d+\); it still runs, and freshserve keeps checking", Patience);
         Assert.True(ProcessProbe.IsAlive(fs.LoggedPids.Single()), "the worker was stopped after the readiness timeout: " + warning);
         Assert.StartsWith("generation=1 ", await Http.TryGetAsync(port));
         Assert.Equal(0, fs.Count("ready in"));
+    }
+
+    [Fact]
+    public async Task A_server_ready_only_after_the_timeout_is_still_reported_ready_and_served_through_the_proxy()
+    {
+        using var folder = new TempFolder();
+        var proxyPort = FreePort.Get();
+        await using var fs = FreshServeProcess.Start(folder.Path,
+            ["watch", "--proxy", proxyPort.ToString(), "--ready-timeout", "500ms",
+             "--", TestPaths.TestServer, "--port", "{port}", "--listen-after", "2500"]);
+
+        await fs.WaitForLineAsync(@"! not ready on port \d+ within 500 ms \(generation 1, pid \d+\)", Patience);
+        Assert.Equal(0, fs.Count("ready in"));
+        var late = await fs.WaitForLineAsync(@"✓ ready in \d+ ms on port \d+ \(generation 1\)", Patience);
+        Assert.True(int.Parse(Regex.Match(late, @"ready in (\d+) ms").Groups[1].Value, CultureInfo.InvariantCulture) >= 2500, late);
+        Assert.StartsWith("generation=1 ", await Http.TryGetAsync(proxyPort));
     }
 
     [Fact]
