@@ -32,7 +32,7 @@ var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsync
 
 string Page() => $"<!doctype html>\n<html><head><title>web test server</title></head>\n<body>\n<h1 id=\"content\">{content}</h1>\n<p>generation {generation}</p>\n</BODY>\n</html>\n";
 
-app.MapGet("/", (HttpContext context) =>
+app.MapMethods("/", ["GET", "HEAD"], (HttpContext context) =>
 {
     context.Response.Headers.CacheControl = "public, max-age=3600";
     context.Response.Headers.ETag = "\"page-v1\"";
@@ -44,7 +44,7 @@ app.MapGet("/redirect-to-self", () => Results.Redirect($"http://127.0.0.1:{port}
 
 app.MapGet("/text", () => Results.Text($"content={content} generation={generation}\n"));
 
-app.MapGet("/compressed/{encoding}", async (HttpContext context, string encoding) =>
+app.MapMethods("/compressed/{encoding}", ["GET", "HEAD"], async (HttpContext context, string encoding) =>
 {
     var buffer = new MemoryStream();
     await using (Stream compressor = encoding == "br"

@@ -69,9 +69,19 @@ internal sealed class ForwardingTransformer(Upstream upstream, ProxySettings set
             response.Headers.Location = rewritten;
         }
 
-        if (settings.LiveReload && IsInjectable(httpContext.Request, proxyResponse, out var encoding))
+        if (settings.LiveReload && IsInjectable(proxyResponse, out var encoding))
         {
-            Injection = InjectedBody.Install(response, encoding, Encoding.UTF8.GetBytes(LiveReload.Tag(upstream.Generation)));
+            if (HttpMethods.IsHead(httpContext.Request.Method))
+            {
+                // No body to inject into, but the headers must be the ones a GET gets: its body is longer and sent on
+                // uncompressed.
+                response.Headers.ContentLength = null;
+                response.Headers.Remove(HeaderNames.ContentEncoding);
+            }
+            else
+            {
+                Injection = InjectedBody.Install(response, encoding, Encoding.UTF8.GetBytes(LiveReload.Tag(upstream.Generation)));
+            }
         }
 
         return proceed;
@@ -90,12 +100,11 @@ internal sealed class ForwardingTransformer(Upstream upstream, ProxySettings set
         return $"{request.Scheme}://{request.Host.Value}{(rest < 0 ? "/" : location[rest..])}";
     }
 
-    private static bool IsInjectable(HttpRequest request, HttpResponseMessage response, out string encoding)
+    private static bool IsInjectable(HttpResponseMessage response, out string encoding)
     {
         encoding = string.Join(',', response.Content.Headers.ContentEncoding).Trim().ToLowerInvariant();
         var status = (int)response.StatusCode;
-        return !HttpMethods.IsHead(request.Method)
-            && status >= 200 && status != 204 && status != 304
+        return status >= 200 && status != 204 && status != 304
             && string.Equals(response.Content.Headers.ContentType?.MediaType, "text/html", StringComparison.OrdinalIgnoreCase)
             && (encoding is "" or "identity" || DecompressingStream.Supports(encoding));
     }

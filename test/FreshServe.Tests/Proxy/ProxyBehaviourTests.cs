@@ -51,6 +51,23 @@ public sealed class ProxyBehaviourTests
         Assert.EndsWith("</html>\n", body);
     }
 
+    [Theory]
+    [InlineData("/", "")]
+    [InlineData("/compressed/gzip", "gzip")]
+    public async Task A_head_request_for_html_gets_the_headers_a_get_gets(string path, string encoding)
+    {
+        await using var run = await ProxyRun.StartAsync("heads");
+        using var request = new HttpRequestMessage(HttpMethod.Head, path);
+        request.Headers.AcceptEncoding.ParseAdd(encoding == "" ? "identity" : encoding);
+        using var head = await run.Client.SendAsync(request);
+
+        // The server's Content-Length (and encoding) describe the body before the script went in: not what GET sends.
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.False(head.Content.Headers.TryGetValues("Content-Length", out var length), $"Content-Length: {string.Join(",", length ?? [])}");
+        Assert.Empty(head.Content.Headers.ContentEncoding);
+        Assert.Equal("no-store", head.Headers.CacheControl?.ToString());
+    }
+
     [Fact]
     public async Task Without_live_reload_html_and_compressed_bodies_pass_through_untouched_and_keep_cache_headers_keeps_them()
     {
