@@ -14,6 +14,7 @@ public sealed class WineFreshServe : IAsyncDisposable
     private readonly Process _process;
     private readonly List<string> _lines = [];
     private readonly Lock _gate = new();
+    private string? _outputFile;
 
     private WineFreshServe(WineFixture wine, Process process)
     {
@@ -21,13 +22,27 @@ public sealed class WineFreshServe : IAsyncDisposable
         _process = process;
     }
 
-    /// <summary>The Linux pid: wine execs into the Windows program, so this is freshserve.exe itself.</summary>
+    /// <summary>The Linux pid: wine execs into the Windows program, so this is freshserve.exe itself (cmd.exe's with an output file).</summary>
     public int Pid => _process.Id;
 
-    public static WineFreshServe Start(WineFixture wine, IEnumerable<string> args)
+    /// <param name="outputFile">Where freshserve's stdout and stderr go instead of the test's pipes, as with <c>&gt; file 2&gt;&amp;1</c>.</param>
+    public static WineFreshServe Start(WineFixture wine, IEnumerable<string> args, string? outputFile = null)
     {
-        var process = new Process { StartInfo = wine.WineStartInfo(new[] { wine.FreshServeExe }.Concat(args)) };
-        var self = new WineFreshServe(wine, process);
+        var info = wine.WineStartInfo(new[] { wine.FreshServeExe }.Concat(args));
+        if (outputFile is not null)
+        {
+            // Redirected the Windows way (cmd's > file): Wine cannot name a file handle inherited from a Unix shell.
+            var command = string.Join(' ', new[] { WineFixture.WinePath(wine.FreshServeExe) }
+                .Concat(args).Select(arg => arg.Contains(' ', StringComparison.Ordinal) ? $"\"{arg}\"" : arg));
+            info.ArgumentList.Clear();
+            foreach (var arg in new[] { "cmd", "/c", $"{command} > {WineFixture.WinePath(outputFile)} 2>&1" })
+            {
+                info.ArgumentList.Add(arg);
+            }
+        }
+
+        var process = new Process { StartInfo = info };
+        var self = new WineFreshServe(wine, process) { _outputFile = outputFile };
         process.OutputDataReceived += (_, e) => self.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => self.OnLine(e.Data);
         process.Start();
@@ -49,13 +64,20 @@ public sealed class WineFreshServe : IAsyncDisposable
         }
     }
 
-    public string Output
+    public string Output => string.Join('\n', Lines);
+
+    private string[] Lines
     {
         get
         {
+            if (_outputFile is not null)
+            {
+                return File.Exists(_outputFile) ? File.ReadAllText(_outputFile).Replace("\r", string.Empty, StringComparison.Ordinal).Split('\n') : [];
+            }
+
             lock (_gate)
             {
-                return string.Join('\n', _lines);
+                return _lines.ToArray();
             }
         }
     }
@@ -67,11 +89,7 @@ public sealed class WineFreshServe : IAsyncDisposable
         var exitSeen = false;
         while (DateTime.UtcNow < deadline)
         {
-            string[] lines;
-            lock (_gate)
-            {
-                lines = _lines.ToArray();
-            }
+            var lines = Lines;
 
             var matches = lines.Where(l => regex.IsMatch(l)).ToList();
             if (matches.Count >= count)
@@ -109,6 +127,16 @@ public sealed class WineFreshServe : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_outputFile is not null)
+        {
+            // freshserve.exe runs under cmd.exe here: end it by its own pid, as a crash would.
+            foreach (var freshserve in WineProcesses.Running(_wine.Prefix, _wine.FreshServeExe)
+                         .Where(e => !e.CommandLine.Contains("cmd", StringComparison.OrdinalIgnoreCase)))
+            {
+                Infrastructure.ProcessProbe.Signal(freshserve.Pid, Infrastructure.ProcessProbe.SIGKILL);
+            }
+        }
+
         if (!_process.HasExited)
         {
             Infrastructure.ProcessProbe.Signal(Pid, Infrastructure.ProcessProbe.SIGKILL);

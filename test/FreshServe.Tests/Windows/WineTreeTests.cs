@@ -33,6 +33,24 @@ public sealed class WineTreeTests(WineFixture wine)
     }
 
     [Fact]
+    public async Task Its_own_output_redirected_into_the_watched_folder_is_not_a_change()
+    {
+        // freshserve's own lines land in dev.log: watched, each would restart the server, whose start logs a line...
+        using var folder = new TempFolder();
+        var log = folder.File("dev.log");
+        await using var fs = WineFreshServe.Start(wine,
+            ["watch", "-w", WineFixture.WinePath(folder.Path), "--", WineFixture.WinePath(wine.TestServerExe), "--role", "idle"], outputFile: log);
+
+        await fs.WaitForLineAsync(@"started .*generation 1\)", Patience);
+        await fs.WaitForLineAsync(@"not watching .*dev\.log: freshserve's output goes there", Patience);
+        await Task.Delay(3000);
+        Assert.DoesNotContain("generation 2", fs.Output);
+
+        folder.Write("app.txt", "edited");
+        await fs.WaitForLineAsync(@"app\.txt changed", Patience);
+    }
+
+    [Fact]
     public async Task A_restart_kills_the_grandchild_started_through_a_batch_file()
     {
         using var folder = new TempFolder();
