@@ -60,6 +60,31 @@ public sealed class CrashTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_restart_that_cannot_start_waits_for_the_next_change_instead_of_ending_the_session()
+    {
+        using var folder = new TempFolder();
+        var watched = Directory.CreateDirectory(folder.File("src")).FullName;
+        var script = folder.Write("server.sh", "#!/bin/sh\necho \"server gen $FRESHSERVE_GENERATION\"\nexec sleep 600\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "-w", "src", "--", "./server.sh"]);
+        await fs.WaitForLineAsync("server gen 1", Patience);
+
+        // Like a rebuild that leaves the program unrunnable for a moment: the next start fails.
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.WriteAllText(Path.Combine(watched, "a.txt"), "1");
+        await fs.WaitForLineAsync(@"✗ cannot start '.*server\.sh': Permission denied; waiting for a change", Patience);
+
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.WriteAllText(Path.Combine(watched, "b.txt"), "2");
+        await fs.WaitForLineAsync("server gen 3", Patience);
+        await fs.WaitForLineAsync(@"restarted \(generation 3\) ← b\.txt changed; started pid \d+", Patience);
+
+        fs.Signal(ProcessProbe.SIGTERM);
+        Assert.Equal(0, await fs.WaitForExitAsync(Patience));
+    }
+
+    [Fact]
     public void Backoff_doubles_up_to_the_cap_and_starts_over_after_a_stable_run()
     {
         var backoff = new CrashBackoff(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(10));
