@@ -59,6 +59,29 @@ public sealed class CrashTests
         Assert.Contains(script, output);
     }
 
+    [Theory]
+    [InlineData("server", null, "is a folder, not a program")]
+    [InlineData("server.sh", "echo no first line\n", "Exec format error (not a program for this system; a script needs a first line like #!/bin/sh)")]
+    [InlineData("server.sh", "#!/no/such/interpreter\necho hi\n", "the interpreter its first line names (#!/no/such/interpreter) was not found")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_command_that_cannot_start_says_why(string name, string? script, string expected)
+    {
+        using var folder = new TempFolder();
+        if (script is null)
+        {
+            Directory.CreateDirectory(folder.File(name));
+        }
+        else
+        {
+            File.SetUnixFileMode(folder.Write(name, script), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var (code, output) = await FreshServeProcess.RunAsync(folder.Path, "watch", "--", "./" + name);
+        Assert.Equal(127, code);
+        var error = Assert.Single(output.Split('\n'), l => l.StartsWith("freshserve: ", StringComparison.Ordinal));
+        Assert.Contains(expected, error);
+    }
+
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task A_restart_that_cannot_start_waits_for_the_next_change_instead_of_ending_the_session()
