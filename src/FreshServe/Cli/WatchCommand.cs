@@ -264,9 +264,19 @@ public sealed class WatchCommand
     {
         if (settings.Proxy is not null)
         {
-            if (!WorkerPort.IsUsedIn(settings.CommandArguments))
+            if (WorkerPort.IsUsedIn(settings.CommandArguments))
             {
-                log.ProxyPortFromEnvironment();
+                return;
+            }
+
+            // A fixed port in the command is never the one the proxy forwards to: the server would never be ready.
+            if (PortDetector.Detect(settings.CommandArguments, new Dictionary<string, string>()) is { } fixedPort)
+            {
+                log.ProxyFixedPort(fixedPort.Source, WorkerPort.Placeholder);
+            }
+            else
+            {
+                log.ProxyPortFromEnvironment(WorkerPort.Placeholder);
             }
 
             return;

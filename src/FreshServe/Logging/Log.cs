@@ -119,8 +119,12 @@ public static partial class Log
     [LoggerMessage(100, LogLevel.Information, "⇄ proxy on {Url}: requests wait while the server restarts; live reload {LiveReload}", EventName = nameof(ProxyListening))]
     public static partial void ProxyListening(this ILogger logger, string url, string liveReload);
 
-    [LoggerMessage(101, LogLevel.Information, "  no {{port}} in the command: the server must listen on $PORT", EventName = nameof(ProxyPortFromEnvironment))]
-    public static partial void ProxyPortFromEnvironment(this ILogger logger);
+    // The placeholder is an argument: with no arguments the generator logs the template as written, {{ and all.
+    [LoggerMessage(101, LogLevel.Information, "  no {Placeholder} in the command: the server must listen on $PORT", EventName = nameof(ProxyPortFromEnvironment))]
+    public static partial void ProxyPortFromEnvironment(this ILogger logger, string placeholder);
+
+    [LoggerMessage(103, LogLevel.Warning, "! the command sets the server's port itself ({Source}), but behind --proxy the server must listen on the port freshserve picks for each restart: write {Placeholder} where the port goes", EventName = nameof(ProxyFixedPort))]
+    public static partial void ProxyFixedPort(this ILogger logger, string source, string placeholder);
 
     [LoggerMessage(102, LogLevel.Debug, "  web stack loaded: {Assemblies}", EventName = nameof(WebStackLoaded))]
     public static partial void WebStackLoaded(this ILogger logger, string assemblies);

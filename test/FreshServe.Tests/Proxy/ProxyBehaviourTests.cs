@@ -237,7 +237,7 @@ public sealed class ProxyBehaviourTests
     {
         // No {port} in the command: the web test server reads $PORT.
         await using var run = await ProxyRun.StartAsync(command: [TestPaths.WebTestServer]);
-        Assert.Contains("must listen on $PORT", run.Process.Output);
+        Assert.Contains("no {port} in the command: the server must listen on $PORT", run.Process.Output);
         using var response = await run.Client.GetAsync("/text");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
