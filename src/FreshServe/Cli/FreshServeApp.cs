@@ -29,7 +29,9 @@ public static class FreshServeApp
                 command.ValidationErrorHandler = app.ValidationErrorHandler;
             }
 
-            return await Task.Run(() => app.Execute(args)).ConfigureAwait(false);
+            // `freshserve help watch`, as git and dotnet have it: the same as `freshserve watch --help`.
+            var arguments = args is ["help", .. var topic] ? [.. topic, "--help"] : args;
+            return await Task.Run(() => app.Execute(arguments)).ConfigureAwait(false);
         }
         catch (Exception e) when (Unwrap(e) is { } failure)
         {

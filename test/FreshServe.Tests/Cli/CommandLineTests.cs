@@ -44,6 +44,18 @@ public sealed class CommandLineTests
         Assert.Contains("Everything after -- is the server command", output);
     }
 
+    [Theory]
+    [InlineData(new[] { "help", "watch" }, "--stop-timeout")]
+    [InlineData(new[] { "help", "doctor" }, "Usage: freshserve doctor")]
+    [InlineData(new[] { "help" }, "Commands:")]
+    public async Task Help_as_a_command_shows_the_help_of_the_command_it_names(string[] args, string expected)
+    {
+        using var folder = new TempFolder();
+        var (code, output) = await FreshServeProcess.RunAsync(folder.Path, args);
+        Assert.Equal(0, code);
+        Assert.Contains(expected, output);
+    }
+
     [Fact]
     public async Task Version_prints_the_version()
     {
