@@ -33,7 +33,9 @@ public static class ConfigFile
             var full = System.IO.Path.GetFullPath(explicitPath, folder);
             return File.Exists(full)
                 ? Load(full)
-                : throw new UsageException($"--config: file '{full}' does not exist");
+                : throw new UsageException(Directory.Exists(full)
+                    ? $"--config: '{full}' is a folder; give the JSON file (e.g. {System.IO.Path.Combine(full, DefaultName)})"
+                    : $"--config: file '{full}' does not exist");
         }
 
         var implicitPath = System.IO.Path.Combine(folder, DefaultName);

@@ -27,6 +27,7 @@ public sealed class BadConfigTests
 
     [Theory]
     [InlineData(new[] { "watch", "--config", "nope.json", "--", "sh" }, "--config: file")]
+    [InlineData(new[] { "watch", "--config", ".", "--", "sh" }, "is a folder; give the JSON file")]
     [InlineData(new[] { "watch", "--ready-url", "localhost:80", "--", "sh" }, "--ready-url: 'localhost:80' is not an http")]
     [InlineData(new[] { "watch", "--ready-timeout", "later", "--", "sh" }, "--ready-timeout: 'later' is not a duration")]
     [InlineData(new[] { "watch", "--preset", "uvicron", "--", "sh" }, "Did you mean 'uvicorn'?")]
