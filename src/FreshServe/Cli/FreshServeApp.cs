@@ -29,13 +29,15 @@ public static class FreshServeApp
                 command.ValidationErrorHandler = app.ValidationErrorHandler;
             }
 
-            return await Task.Run(() => app.Execute(args)).ConfigureAwait(false);
+            // `freshserve help watch`, as git and dotnet have it: the same as `freshserve watch --help`.
+            var arguments = args is ["help", .. var topic] ? [.. topic, "--help"] : args;
+            return await Task.Run(() => app.Execute(arguments)).ConfigureAwait(false);
         }
         catch (Exception e) when (Unwrap(e) is { } failure)
         {
             var (message, code) = failure switch
             {
-                CommandParsingException parsing => (Describe(parsing), ExitCodes.Usage),
+                CommandParsingException parsing => (Describe(parsing, args), ExitCodes.Usage),
                 UsageException usage => (usage.Message, ExitCodes.Usage),
                 CommandStartException start => (start.Message, ExitCodes.CommandNotFound),
                 FreshServeException runtime => (runtime.Message, ExitCodes.Failure),
@@ -56,11 +58,23 @@ public static class FreshServeApp
         return e is CommandParsingException or UsageException or CommandStartException or FreshServeException ? e : null;
     }
 
-    private static string Describe(CommandParsingException e)
+    private static string Describe(CommandParsingException e, string[] args)
     {
         var command = e.Command;
         var path = command.Parent is null ? command.Name : $"{command.Parent.Name} {command.Name}";
         var typed = ExtractQuoted(e.Message);
+        if (e.Message.StartsWith("Missing value", StringComparison.Ordinal))
+        {
+            // The parser names the option without its dashes ('config'): name it as typed, and suggest nothing.
+            var option = command.GetOptions().FirstOrDefault(o => o.LongName == typed || o.ShortName == typed);
+            return $"Missing value for option '{(option?.LongName is { } name ? "--" + name : "-" + typed)}'. See '{path} --help'.";
+        }
+
+        if (command.Name == "watch" && typed is not null && !typed.StartsWith('-') && e.Message.StartsWith("Unrecognized command or argument", StringComparison.Ordinal))
+        {
+            return DescribeStrayArgument(command, path, typed, args);
+        }
+
         var candidates = command.GetOptions()
             .SelectMany(o => new[] { o.LongName is null ? null : "--" + o.LongName, o.ShortName is null ? null : "-" + o.ShortName })
             .Concat(command.Commands.Select(c => c.Name))
@@ -71,6 +85,38 @@ public static class FreshServeApp
             ? $" Commands: {string.Join(", ", command.Commands.Select(c => c.Name))}."
             : string.Empty;
         return $"{e.Message.TrimEnd('.')}.{hint}{usageHint} See '{path} --help'.";
+    }
+
+    /// <summary>A word the watch options do not take: a server command written without --, or an option whose value was the --.</summary>
+    private static string DescribeStrayArgument(CommandLineApplication command, string path, string typed, string[] args)
+    {
+        bool TakesValue(string arg) => command.GetOptions().Any(o =>
+            o.OptionType is CommandOptionType.SingleValue or CommandOptionType.MultipleValue
+            && ("--" + o.LongName == arg || "-" + o.ShortName == arg));
+
+        var separator = Array.IndexOf(args, "--");
+        if (separator > 0 && TakesValue(args[separator - 1]))
+        {
+            return $"Missing value for option '{args[separator - 1]}' before --. See '{path} --help'.";
+        }
+
+        // The stray word is the first one that is neither an option nor an option's value.
+        var first = Array.FindIndex(args, a => a.Equals(command.Name, StringComparison.OrdinalIgnoreCase)) + 1;
+        for (var i = first; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith('-'))
+            {
+                var write = args[..i].Append("--").Concat(args[i..]).Select(ProcessSpec.Quote);
+                return $"Unrecognized argument '{args[i]}': the server command goes after --, like: freshserve {string.Join(' ', write)}";
+            }
+
+            if (TakesValue(args[i]))
+            {
+                i++;
+            }
+        }
+
+        return $"Unrecognized command or argument '{typed}'. See '{path} --help'.";
     }
 
     private static string? ExtractQuoted(string message)

@@ -24,6 +24,12 @@ public static class PortDetector
                 return new(port, $"'{arg}' in the command");
             }
 
+            // -p8001: the value attached to the short option, as flask (click), rails and most option parsers accept.
+            if (arg.StartsWith("-p", StringComparison.Ordinal) && TryPort(arg[2..], out port))
+            {
+                return new(port, $"'{arg}' in the command");
+            }
+
             if (arg is "--urls" && next is not null && TryUrlPort(next, out port))
             {
                 return new(port, $"'--urls {next}' in the command");

@@ -144,7 +144,8 @@ public sealed class WatchCommand
 
         using var shutdown = new CancellationTokenSource();
         using var force = new CancellationTokenSource();
-        var signals = 0;
+        var signalGate = new Lock();
+        long? firstSignalAt = null;
         void OnSignal(PosixSignalContext? context)
         {
             if (context is not null)
@@ -152,14 +153,18 @@ public sealed class WatchCommand
                 context.Cancel = true;
             }
 
-            if (Interlocked.Increment(ref signals) == 1)
+            lock (signalGate)
             {
-                shutdown.Cancel();
-            }
-            else
-            {
-                log.Forcing();
-                force.Cancel();
+                if (firstSignalAt is not { } first)
+                {
+                    firstSignalAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                    shutdown.Cancel();
+                }
+                else if (System.Diagnostics.Stopwatch.GetElapsedTime(first) >= SameStopRequest && !force.IsCancellationRequested)
+                {
+                    log.Forcing();
+                    force.Cancel();
+                }
             }
         }
 
@@ -233,6 +238,12 @@ public sealed class WatchCommand
         return settings with { Watching = settings.Watching with { IgnoredFiles = watched } };
     }
 
+    /// <summary>
+    /// A second signal this soon after the first is the same request delivered twice, not a second Ctrl+C: timeout(1)
+    /// signals its child and then its whole group, npm forwards the SIGINT the terminal also sent to freshserve.
+    /// </summary>
+    private static readonly TimeSpan SameStopRequest = TimeSpan.FromMilliseconds(250);
+
     // Kept out of OnExecuteAsync so that nothing of Kestrel is touched unless --proxy was given.
     private static async Task<IProxyServer> StartProxyAsync(ProxySettings proxySettings, ILogger log, CancellationToken cancellationToken)
     {
@@ -269,7 +280,17 @@ public sealed class WatchCommand
     {
         if (settings.Proxy is not null)
         {
-            if (!WorkerPort.IsUsedIn(settings.CommandArguments))
+            if (WorkerPort.IsUsedIn(settings.CommandArguments))
+            {
+                return;
+            }
+
+            // A fixed port in the command is never the one the proxy forwards to: the server would never be ready.
+            if (PortDetector.Detect(settings.CommandArguments, new Dictionary<string, string>()) is { } fixedPort)
+            {
+                log.ProxyFixedPort(fixedPort.Source, WorkerPort.Placeholder);
+            }
+            else
             {
                 log.ProxyPortFromEnvironment(WorkerPort.Placeholder);
             }

@@ -33,7 +33,9 @@ public static class ConfigFile
             var full = System.IO.Path.GetFullPath(explicitPath, folder);
             return File.Exists(full)
                 ? Load(full)
-                : throw new UsageException($"--config: file '{full}' does not exist");
+                : throw new UsageException(Directory.Exists(full)
+                    ? $"--config: '{full}' is a folder; give the JSON file (e.g. {System.IO.Path.Combine(full, DefaultName)})"
+                    : $"--config: file '{full}' does not exist");
         }
 
         var implicitPath = System.IO.Path.Combine(folder, DefaultName);
@@ -179,7 +181,7 @@ public static class ConfigFile
                     "restartOnCrash" => values with { RestartOnCrash = ReadBool(key) },
                     "noInput" => values with { NoInput = ReadBool(key) },
                     "cleanBytecode" => values with { CleanBytecode = ReadBool(key) },
-                    "preset" => values with { Preset = ReadString(key) },
+                    "preset" => values with { Preset = ReadPreset(key) },
                     "include" => values with { Include = ReadGlobs(key) },
                     "exclude" => values with { Exclude = ReadGlobs(key) },
                     "noDefaultIgnore" => values with { NoDefaultIgnore = ReadBool(key) },
@@ -243,6 +245,20 @@ public static class ConfigFile
             return globs.Select(Watching.Globs.Problem).FirstOrDefault(p => p is not null) is { } problem
                 ? throw Error($"'{key}': {problem}")
                 : globs;
+        }
+
+        private string ReadPreset(string key)
+        {
+            var text = ReadString(key);
+            if (text.Equals("none", StringComparison.OrdinalIgnoreCase) || Presets.PresetCatalog.Named(text) is not null)
+            {
+                return text;
+            }
+
+            var names = Presets.PresetCatalog.All.Select(p => p.Name.Replace(' ', '-')).Append("none").ToList();
+            var suggestion = Suggestions.Closest(text, names);
+            throw Error($"'{key}': unknown preset '{text}'." + (suggestion is null ? string.Empty : $" Did you mean '{suggestion}'?")
+                + $" Presets: {string.Join(", ", names)}");
         }
 
         private string ReadProxyHost(string key)
@@ -323,6 +339,11 @@ public static class ConfigFile
             while (Read() && _reader.TokenType == JsonTokenType.PropertyName)
             {
                 var name = _reader.GetString()!;
+                if (name.Length == 0 || name.Contains('=', StringComparison.Ordinal))
+                {
+                    throw Error($"'{key}': '{name}' is not a variable name (it must not be empty or contain '=')");
+                }
+
                 Read();
                 env[name] = _reader.TokenType == JsonTokenType.String
                     ? _reader.GetString()!

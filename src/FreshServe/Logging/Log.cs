@@ -78,6 +78,9 @@ public static partial class Log
     [LoggerMessage(18, LogLevel.Error, "✗ {Command} (pid {Pid}) could not run: exit code {ExitCode}, {Meaning}, after {Uptime}; fix the command, no automatic retry; waiting for a change", EventName = nameof(CannotRun))]
     public static partial void CannotRun(this ILogger logger, string command, int pid, int exitCode, string meaning, string uptime);
 
+    [LoggerMessage(26, LogLevel.Error, "✗ {Problem}; waiting for a change", EventName = nameof(CannotStart))]
+    public static partial void CannotStart(this ILogger logger, string problem);
+
     [LoggerMessage(19, LogLevel.Warning, "✗ {Command} (pid {Pid}) exited with code {ExitCode} after {Uptime}; restarting in {Delay} (crash {Streak} in a row)", EventName = nameof(WorkerCrashedRestarting))]
     public static partial void WorkerCrashedRestarting(this ILogger logger, string command, int pid, int exitCode, string uptime, string delay, int streak);
 
@@ -125,8 +128,12 @@ public static partial class Log
     [LoggerMessage(100, LogLevel.Information, "⇄ proxy on {Url}: requests wait while the server restarts; live reload {LiveReload}", EventName = nameof(ProxyListening))]
     public static partial void ProxyListening(this ILogger logger, string url, string liveReload);
 
+    // The placeholder is an argument: with no arguments the generator logs the template as written, {{ and all.
     [LoggerMessage(101, LogLevel.Information, "  no {Placeholder} in the command: the server must listen on $PORT", EventName = nameof(ProxyPortFromEnvironment))]
     public static partial void ProxyPortFromEnvironment(this ILogger logger, string placeholder);
+
+    [LoggerMessage(103, LogLevel.Warning, "! the command sets the server's port itself ({Source}), but behind --proxy the server must listen on the port freshserve picks for each restart: write {Placeholder} where the port goes", EventName = nameof(ProxyFixedPort))]
+    public static partial void ProxyFixedPort(this ILogger logger, string source, string placeholder);
 
     [LoggerMessage(102, LogLevel.Debug, "  web stack loaded: {Assemblies}", EventName = nameof(WebStackLoaded))]
     public static partial void WebStackLoaded(this ILogger logger, string assemblies);

@@ -223,8 +223,20 @@ public static class PresetCatalog
     /// <summary>runserver's address argument: <c>8001</c>, <c>0.0.0.0:8001</c>, <c>[::]:8001</c>.</summary>
     private static int? DjangoPort(IReadOnlyList<string> args)
     {
-        var address = args.FirstOrDefault(a => !a.StartsWith('-'));
-        return address is null ? null : TryPort(address[(address.LastIndexOf(':') + 1)..]);
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (args[i] is "--settings" or "--pythonpath" or "-v" or "--verbosity")
+            {
+                // The option's value (--settings mysite.settings) is not the address.
+                i++;
+            }
+            else if (!args[i].StartsWith('-'))
+            {
+                return TryPort(args[i][(args[i].LastIndexOf(':') + 1)..]);
+            }
+        }
+
+        return null;
     }
 
     /// <summary>gunicorn's <c>-b/--bind host:port</c> (a unix: socket has no port).</summary>
@@ -236,6 +248,7 @@ public static class PresetCatalog
             {
                 "-b" or "--bind" when i + 1 < args.Count => args[i + 1],
                 var a when a.StartsWith("--bind=", StringComparison.Ordinal) => a["--bind=".Length..],
+                var a when a.StartsWith("-b", StringComparison.Ordinal) && a.Length > 2 => a[2..],
                 _ => null,
             };
             if (bind is not null && !bind.StartsWith("unix:", StringComparison.Ordinal))

@@ -17,7 +17,9 @@ public static class CommandResolver
             return FindWithExtensions(full, extensions)
                 ?? throw new CommandStartException(File.Exists(full)
                     ? $"command '{command}' cannot run: {full} is not executable (chmod +x it, or run it through its interpreter)"
-                    : $"command '{command}' not found: no file at {full}");
+                    : Directory.Exists(full)
+                        ? $"command '{command}' cannot run: {full} is a folder, not a program"
+                        : $"command '{command}' not found: no file at {full}");
         }
 
         foreach (var dir in (Get("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))

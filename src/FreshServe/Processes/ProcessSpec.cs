@@ -15,7 +15,7 @@ public sealed record ProcessSpec(
 
     public string DisplayCommand => string.Join(' ', new[] { Path.GetFileName(FileName) }.Concat(Arguments.Select(Quote)));
 
-    private static string Quote(string arg) =>
+    internal static string Quote(string arg) =>
         arg.Length == 0 || arg.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'') ? $"'{arg.Replace("'", "'\\''", StringComparison.Ordinal)}'" : arg;
 }
 

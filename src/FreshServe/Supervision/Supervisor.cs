@@ -118,7 +118,25 @@ public sealed class Supervisor
                 DetachStdin = _settings.DetachStdin,
             };
 
-            var worker = _launcher.Start(spec);
+            IWorker worker;
+            try
+            {
+                worker = _launcher.Start(spec);
+            }
+            catch (CommandStartException e) when (generation > 1)
+            {
+                // The first start failing is a bad command; later, a rebuild in progress or a lost exec bit is
+                // something the next save fixes: nothing runs, so wait for it instead of ending the session.
+                _log.CannotStart(e.Message);
+                if (await WaitAfterFailedStartAsync(shutdown).ConfigureAwait(false) is not { } next)
+                {
+                    break;
+                }
+
+                (cause, changed) = next;
+                continue;
+            }
+
             _session?.WorkerStarted(worker.Pid, generation);
             var startedAt = Stopwatch.StartNew();
             if (cause is null)
@@ -224,6 +242,46 @@ public sealed class Supervisor
 
         _log.ShutDown();
         return ExitCodes.Ok;
+    }
+
+    /// <summary>With nothing running, waits for a change (or key r); null on shutdown.</summary>
+    private async Task<(RestartCause Cause, IReadOnlyList<string> Changed)?> WaitAfterFailedStartAsync(CancellationToken shutdown)
+    {
+        var change = _changes.WaitForChangeAsync(shutdown);
+        var manual = NextRestartRequest();
+        var first = await Task.WhenAny(change, manual, Task.Delay(Timeout.Infinite, shutdown)).ConfigureAwait(false);
+        if (shutdown.IsCancellationRequested || (first != change && first != manual))
+        {
+            return null;
+        }
+
+        _backoff.Reset();
+        try
+        {
+            RestartCause cause;
+            IReadOnlyList<string> changed = [];
+            if (first == change)
+            {
+                var quiet = _changes.WaitForQuietAsync(shutdown);
+                var what = await ChangedPaths.DescribeBurstAsync(_changes, quiet, _settings.WatchRoots).ConfigureAwait(false);
+                _log.Restarting(what);
+                cause = new RestartCause($"{what} changed");
+                changed = ChangedPaths.Relative(await quiet.ConfigureAwait(false), _settings.WatchRoots);
+            }
+            else
+            {
+                _log.RestartRequested();
+                cause = new RestartCause("restart requested");
+            }
+
+            cause.Port = _settings.Port;
+            cause.PortFreeTook = await EnsurePortFreeAsync(shutdown).ConfigureAwait(false);
+            return (cause, changed);
+        }
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 
     /// <summary>Logs a worker's own exit; returns how long to wait before restarting it, or null to wait for a change.</summary>

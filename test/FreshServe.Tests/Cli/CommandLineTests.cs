@@ -19,6 +19,9 @@ public sealed class CommandLineTests
     [InlineData(new[] { "watch", "-x", "[abc].py", "--", "x" }, 2, "are not supported")]
     [InlineData(new[] { "watch", "-i", "../other/*.py", "--", "x" }, 2, "relative to the watched folder")]
     [InlineData(new[] { "watch", "-i", "", "--", "x" }, 2, "cannot be empty")]
+    [InlineData(new[] { "watch", "-p", "8001", "uvicorn", "app:app" }, 2, "the server command goes after --, like: freshserve watch -p 8001 -- uvicorn app:app")]
+    [InlineData(new[] { "watch", "--port", "--", "x" }, 2, "Missing value for option '--port' before --.")]
+    [InlineData(new[] { "watch", "--config" }, 2, "Missing value for option '--config'. See")]
     public async Task Bad_input_gives_one_line_and_a_nonzero_exit(string[] args, int expectedCode, string expectedText)
     {
         using var folder = new TempFolder();
@@ -39,6 +42,18 @@ public sealed class CommandLineTests
         Assert.Equal(0, code);
         Assert.Contains("--stop-timeout", output);
         Assert.Contains("Everything after -- is the server command", output);
+    }
+
+    [Theory]
+    [InlineData(new[] { "help", "watch" }, "--stop-timeout")]
+    [InlineData(new[] { "help", "doctor" }, "Usage: freshserve doctor")]
+    [InlineData(new[] { "help" }, "Commands:")]
+    public async Task Help_as_a_command_shows_the_help_of_the_command_it_names(string[] args, string expected)
+    {
+        using var folder = new TempFolder();
+        var (code, output) = await FreshServeProcess.RunAsync(folder.Path, args);
+        Assert.Equal(0, code);
+        Assert.Contains(expected, output);
     }
 
     [Fact]

@@ -27,6 +27,7 @@ public sealed class ParsingTests
     [InlineData(new[] { "web_app:app", "--port", "8001" }, 8001)]
     [InlineData(new[] { "web_app:app", "--port=8002" }, 8002)]
     [InlineData(new[] { "run", "-p", "8003" }, 8003)]
+    [InlineData(new[] { "run", "-p8006" }, 8006)]
     [InlineData(new[] { "run", "--urls", "http://localhost:8004" }, 8004)]
     [InlineData(new[] { "run", "--urls=http://*:8005;https://*:8443" }, 8005)]
     public void Port_is_detected_from_the_command(string[] args, int expected)
@@ -48,6 +49,8 @@ public sealed class ParsingTests
     [InlineData("--port notaport")]
     [InlineData("--port 99999")]
     [InlineData("--port")]
+    [InlineData("-pv")]
+    [InlineData("--p8000")]
     public void No_port_when_none_is_given(string command) =>
         Assert.Null(PortDetector.Detect(command.Split(' '), new Dictionary<string, string>()));
 

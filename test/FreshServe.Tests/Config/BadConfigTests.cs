@@ -14,6 +14,9 @@ public sealed class BadConfigTests
     [InlineData("{ \"command\": [\"sh\"], \"port\": 0 }", "'port' must be between 1 and 65535")]
     [InlineData("{ \"command\": [\"no-such-command-xyz\"] }", "not found on PATH")]
     [InlineData("{ \"command\": [\"sh\"], \"watch\": \"missing-folder\" }", "does not exist")]
+    [InlineData("{ \"command\": [\"sh\"],\n  \"preset\": \"uvicron\" }", "freshserve.json: line 2, column 13: 'preset': unknown preset 'uvicron'. Did you mean 'uvicorn'?")]
+    [InlineData("{ \"command\": [\"sh\"], \"env\": { \"A=B\": \"1\" } }", "column 31: 'env': 'A=B' is not a variable name")]
+    [InlineData("{ \"command\": [\"sh\"], \"env\": { \"\": \"1\" } }", "'env': '' is not a variable name")]
     public async Task A_bad_config_file_gives_one_line_and_a_nonzero_exit(string json, string expected)
     {
         using var folder = new TempFolder();
@@ -24,6 +27,7 @@ public sealed class BadConfigTests
 
     [Theory]
     [InlineData(new[] { "watch", "--config", "nope.json", "--", "sh" }, "--config: file")]
+    [InlineData(new[] { "watch", "--config", ".", "--", "sh" }, "is a folder; give the JSON file")]
     [InlineData(new[] { "watch", "--ready-url", "localhost:80", "--", "sh" }, "--ready-url: 'localhost:80' is not an http")]
     [InlineData(new[] { "watch", "--ready-timeout", "later", "--", "sh" }, "--ready-timeout: 'later' is not a duration")]
     [InlineData(new[] { "watch", "--preset", "uvicron", "--", "sh" }, "Did you mean 'uvicorn'?")]

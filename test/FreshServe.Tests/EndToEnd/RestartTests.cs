@@ -54,6 +54,33 @@ public sealed class RestartTests
     }
 
     [Fact]
+    public async Task A_stop_request_delivered_twice_at_once_stays_graceful_and_a_later_second_one_forces()
+    {
+        using var folder = new TempFolder();
+        var port = FreePort.Get();
+        await using var once = FreshServeProcess.Start(folder.Path,
+            ["watch", "-v", "--stop-timeout", "2s", "--", TestPaths.TestServer, "--port", port.ToString(), "--ignore-term"]);
+        await once.WaitForLineAsync(@"ready in .*generation 1", Patience);
+
+        // What timeout(1) does (its child, then its whole group) and a terminal close with a forwarding wrapper.
+        once.Signal(ProcessProbe.SIGTERM);
+        once.Signal(ProcessProbe.SIGHUP);
+        Assert.Equal(0, await once.WaitForExitAsync(Patience));
+        Assert.Equal(0, once.Count("forcing"));
+        Assert.Equal(1, once.Count(@"did not exit within 2\.0 s; sent SIGKILL"));
+
+        await using var twice = FreshServeProcess.Start(folder.Path,
+            ["watch", "--stop-timeout", "60s", "--", TestPaths.TestServer, "--port", port.ToString(), "--ignore-term"]);
+        await twice.WaitForLineAsync(@"ready in .*generation 1", Patience);
+        twice.Signal(ProcessProbe.SIGTERM);
+        await twice.WaitForLineAsync("stopping", Patience);
+        await Task.Delay(500);
+        twice.Signal(ProcessProbe.SIGTERM);
+        await twice.WaitForLineAsync("forcing: killing the whole worker tree now", Patience);
+        Assert.Equal(0, await twice.WaitForExitAsync(Patience));
+    }
+
+    [Fact]
     public async Task A_server_that_ignores_the_stop_signal_is_killed_after_the_stop_timeout()
     {
         using var folder = new TempFolder();

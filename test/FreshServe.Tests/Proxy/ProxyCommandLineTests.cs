@@ -70,6 +70,19 @@ public sealed class ProxyCommandLineTests
         Assert.DoesNotContain("started", output);
     }
 
+    [Fact]
+    public async Task A_fixed_port_in_the_command_behind_the_proxy_is_flagged()
+    {
+        using var folder = new TempFolder();
+        var fixedPort = FreePort.Get();
+        await using var fs = FreshServeProcess.Start(folder.Path,
+            ["watch", "--proxy", FreePort.Get().ToString(), "--", "sh", "-c", "exec sleep 600", "sh", "--port", fixedPort.ToString()]);
+
+        await fs.WaitForLineAsync(
+            $"! the command sets the server's port itself \\('--port {fixedPort}' in the command\\).*write \\{{port\\}} where the port goes", ProxyRun.Patience);
+        Assert.Equal(0, fs.Count("no {port} in the command"));
+    }
+
     private static void AssertOneErrorLine(int expectedCode, string expectedText, int code, string output)
     {
         Assert.Equal(expectedCode, code);

@@ -59,6 +59,54 @@ public sealed class CrashTests
         Assert.Contains(script, output);
     }
 
+    [Theory]
+    [InlineData("server", null, "is a folder, not a program")]
+    [InlineData("server.sh", "echo no first line\n", "Exec format error (not a program for this system; a script needs a first line like #!/bin/sh)")]
+    [InlineData("server.sh", "#!/no/such/interpreter\necho hi\n", "the interpreter its first line names (#!/no/such/interpreter) was not found")]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_command_that_cannot_start_says_why(string name, string? script, string expected)
+    {
+        using var folder = new TempFolder();
+        if (script is null)
+        {
+            Directory.CreateDirectory(folder.File(name));
+        }
+        else
+        {
+            File.SetUnixFileMode(folder.Write(name, script), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var (code, output) = await FreshServeProcess.RunAsync(folder.Path, "watch", "--", "./" + name);
+        Assert.Equal(127, code);
+        var error = Assert.Single(output.Split('\n'), l => l.StartsWith("freshserve: ", StringComparison.Ordinal));
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_restart_that_cannot_start_waits_for_the_next_change_instead_of_ending_the_session()
+    {
+        using var folder = new TempFolder();
+        var watched = Directory.CreateDirectory(folder.File("src")).FullName;
+        var script = folder.Write("server.sh", "#!/bin/sh\necho \"server gen $FRESHSERVE_GENERATION\"\nexec sleep 600\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "-w", "src", "--", "./server.sh"]);
+        await fs.WaitForLineAsync("server gen 1", Patience);
+
+        // Like a rebuild that leaves the program unrunnable for a moment: the next start fails.
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.WriteAllText(Path.Combine(watched, "a.txt"), "1");
+        await fs.WaitForLineAsync(@"✗ cannot start '.*server\.sh': Permission denied; waiting for a change", Patience);
+
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.WriteAllText(Path.Combine(watched, "b.txt"), "2");
+        await fs.WaitForLineAsync("server gen 3", Patience);
+        await fs.WaitForLineAsync(@"restarted \(generation 3\) ← b\.txt changed; started pid \d+", Patience);
+
+        fs.Signal(ProcessProbe.SIGTERM);
+        Assert.Equal(0, await fs.WaitForExitAsync(Patience));
+    }
+
     [Fact]
     public void Backoff_doubles_up_to_the_cap_and_starts_over_after_a_stable_run()
     {

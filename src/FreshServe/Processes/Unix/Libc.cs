@@ -18,8 +18,10 @@ internal static unsafe partial class Libc
                 : IntPtr.Zero);
     }
 
+    public const int ENOENT = 2;
     public const int ESRCH = 3;
     public const int EINTR = 4;
+    public const int ENOEXEC = 8;
 
     public static readonly bool IsMac = OperatingSystem.IsMacOS() || OperatingSystem.IsMacCatalyst() || OperatingSystem.IsFreeBSD();
 

@@ -58,7 +58,7 @@ internal static unsafe class PosixSpawn
             var error = Libc.posix_spawn(out var pid, fileName, actions, attr, argvBlock.Pointers, envBlock.Pointers);
             if (error != 0)
             {
-                throw new CommandStartException($"cannot start '{fileName}': {Marshal.GetPInvokeErrorMessage(error)}");
+                throw new CommandStartException($"cannot start '{fileName}': {Explain(fileName, error)}");
             }
 
             return pid;
@@ -71,6 +71,33 @@ internal static unsafe class PosixSpawn
             NativeMemory.Free(actions);
             NativeMemory.Free(sigset);
         }
+    }
+
+    /// <summary>The kernel's reason, plus what it means for a script: both errors below name a file that exists.</summary>
+    private static string Explain(string fileName, int error)
+    {
+        var reason = Marshal.GetPInvokeErrorMessage(error);
+        if (error == Libc.ENOEXEC)
+        {
+            return $"{reason} (not a program for this system; a script needs a first line like #!/bin/sh)";
+        }
+
+        if (error == Libc.ENOENT && File.Exists(fileName))
+        {
+            try
+            {
+                var firstLine = File.ReadLines(fileName).FirstOrDefault() ?? string.Empty;
+                if (firstLine.StartsWith("#!", StringComparison.Ordinal))
+                {
+                    return $"{reason}: the interpreter its first line names ({firstLine}) was not found";
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return reason;
     }
 
     private static void Check(int result, string call)
