@@ -7,25 +7,37 @@ public static class PortDetector
 {
     public sealed record Detection(int Port, string Source);
 
-    public static Detection? Detect(IReadOnlyList<string> commandArgs, IReadOnlyDictionary<string, string> env)
+    /// <param name="command">The program, when known: <c>go</c>'s own -p is build parallelism, and
+    /// <c>python -m http.server 8001</c> takes the port as a plain argument.</param>
+    /// <param name="shortP">False when the program's -p means something else (go's build parallelism).</param>
+    public static Detection? Detect(IReadOnlyList<string> commandArgs, IReadOnlyDictionary<string, string> env, string? command = null, bool shortP = true)
     {
+        var program = command is null ? string.Empty : Path.GetFileNameWithoutExtension(command).ToLowerInvariant();
+        shortP &= program != "go";
+        if (program.StartsWith("python", StringComparison.Ordinal) && HttpServerPort(commandArgs) is { } httpServer)
+        {
+            return httpServer;
+        }
+
         for (var i = 0; i < commandArgs.Count; i++)
         {
             var arg = commandArgs[i];
             var next = i + 1 < commandArgs.Count ? commandArgs[i + 1] : null;
 
-            if (arg is "--port" or "-p" && TryPort(next, out var port))
+            // -port is how Go's flag package (and others) spell it.
+            if ((arg is "--port" or "-port" || (shortP && arg == "-p")) && TryPort(next, out var port))
             {
                 return new(port, $"'{arg} {next}' in the command");
             }
 
-            if (arg.StartsWith("--port=", StringComparison.Ordinal) && TryPort(arg["--port=".Length..], out port))
+            if ((arg.StartsWith("--port=", StringComparison.Ordinal) || arg.StartsWith("-port=", StringComparison.Ordinal))
+                && TryPort(arg[(arg.IndexOf('=') + 1)..], out port))
             {
                 return new(port, $"'{arg}' in the command");
             }
 
             // -p8001: the value attached to the short option, as flask (click), rails and most option parsers accept.
-            if (arg.StartsWith("-p", StringComparison.Ordinal) && TryPort(arg[2..], out port))
+            if (shortP && arg.StartsWith("-p", StringComparison.Ordinal) && TryPort(arg[2..], out port))
             {
                 return new(port, $"'{arg}' in the command");
             }
@@ -47,6 +59,29 @@ public static class PortDetector
         }
 
         return null;
+    }
+
+    /// <summary><c>python -m http.server [-b ADDR] [-d DIR] [port]</c>.</summary>
+    private static Detection? HttpServerPort(IReadOnlyList<string> args)
+    {
+        if (args.Count < 2 || args[0] != "-m" || args[1] != "http.server")
+        {
+            return null;
+        }
+
+        for (var i = 2; i < args.Count; i++)
+        {
+            if (args[i] is "-b" or "--bind" or "-d" or "--directory" or "-p" or "--protocol")
+            {
+                i++;
+            }
+            else if (!args[i].StartsWith('-'))
+            {
+                return TryPort(args[i], out var port) ? new(port, $"'http.server {args[i]}' in the command") : null;
+            }
+        }
+
+        return new(8000, "http.server's default");
     }
 
     private static bool TryPort(string? text, out int port) =>

@@ -83,7 +83,7 @@ public sealed class WatchCommand
     [Option("--ready-timeout <DURATION>", "How long to wait for ready before warning (the server keeps running). Default: 60s.", CommandOptionType.SingleValue)]
     public string? ReadyTimeout { get; set; }
 
-    [Option("--restart-on-crash", "Restart a server that exits by itself, waiting longer after each crash in a row (0.5s up to 30s).", CommandOptionType.NoValue)]
+    [Option("--restart-on-crash", "Restart a server that crashes (exits by itself with a non-zero code), waiting longer after each crash in a row (0.5s up to 30s). A clean exit (code 0) waits for a change.", CommandOptionType.NoValue)]
     public bool RestartOnCrash { get; set; }
 
     [Option("--no-input", "Do not read keys; the server keeps stdin. Also FRESHSERVE_NO_INPUT=1.", CommandOptionType.NoValue)]
@@ -286,7 +286,7 @@ public sealed class WatchCommand
             }
 
             // A fixed port in the command is never the one the proxy forwards to: the server would never be ready.
-            if (PortDetector.Detect(settings.CommandArguments, new Dictionary<string, string>()) is { } fixedPort)
+            if (PortDetector.Detect(settings.CommandArguments, new Dictionary<string, string>(), settings.Command) is { } fixedPort)
             {
                 log.ProxyFixedPort(fixedPort.Source, WorkerPort.Placeholder);
             }
@@ -369,6 +369,7 @@ public sealed class WatchCommand
                 : file?.Watch is { Count: > 0 } fileWatch
                     ? fileWatch.Select(path => Path.GetFullPath(path, fileFolder))
                     : [currentDirectory])
+            .Select(Path.TrimEndingDirectorySeparator)
             .Distinct()
             .ToArray();
         foreach (var root in roots)
@@ -386,7 +387,7 @@ public sealed class WatchCommand
 
         _port = Port ?? file?.Port;
         _portSource = null;
-        if (_port is null && PortDetector.Detect(commandArgs, env) is { } detected)
+        if (_port is null && PortDetector.Detect(commandArgs, env, command[0]) is { } detected)
         {
             (_port, _portSource) = (detected.Port, detected.Source);
         }

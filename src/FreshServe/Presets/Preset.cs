@@ -13,6 +13,9 @@ public sealed record Preset
 
     public IReadOnlyList<string> Includes { get; init; } = [];
 
+    /// <summary>False when the server's -p is not its port (go run's -p is build parallelism).</summary>
+    public bool ShortPIsPort { get; init; } = true;
+
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Finds the port in the server's own arguments and environment, in ways the generic detector does not know.</summary>
@@ -27,7 +30,7 @@ public sealed record PresetMatch(Preset Preset, IReadOnlyList<string> ServerArgu
 {
     /// <summary>The port from the server's own arguments (the generic forms, then the preset's), else its default.</summary>
     public int? Port(IReadOnlyDictionary<string, string> env) =>
-        Cli.PortDetector.Detect(ServerArguments, env)?.Port ?? Preset.FindPort(ServerArguments, env) ?? Preset.DefaultPort;
+        Cli.PortDetector.Detect(ServerArguments, env, shortP: Preset.ShortPIsPort)?.Port ?? Preset.FindPort(ServerArguments, env) ?? Preset.DefaultPort;
 
     public string? ReloaderWarning(IReadOnlyDictionary<string, string> env) => Preset.FindOwnReloader(ServerArguments, env);
 }

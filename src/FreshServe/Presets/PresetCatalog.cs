@@ -66,6 +66,8 @@ public static class PresetCatalog
     {
         Name = "node",
         Includes = ["**/*.js", "**/*.mjs", "**/*.cjs", "**/*.ts", "**/*.json", "**/.env"],
+        // The Node habit (Express examples, most hosting): listen on $PORT, also when it is exported in the shell.
+        FindPort = (_, env) => PortFromEnv(env, "PORT"),
         FindOwnReloader = (args, _) => args.Contains("--watch")
             ? "node --watch restarts the server itself next to freshserve: two reloaders fight. Remove --watch from the command."
             : null,
@@ -104,12 +106,15 @@ public static class PresetCatalog
     {
         Name = "go run",
         Includes = ["**/*.go", "go.mod", "go.sum", "**/templates/**"],
+        ShortPIsPort = false,
+        FindPort = (_, env) => PortFromEnv(env, "PORT"),
     };
 
     public static readonly Preset Rails = new()
     {
         Name = "rails",
         DefaultPort = 3000,
+        FindPort = (_, env) => PortFromEnv(env, "PORT"),
         // Rails reloads app/ code itself on each request in development; a restart is needed for config, gems and lib.
         Includes = ["config/**", "lib/**/*.rb", "Gemfile", "Gemfile.lock", ".env"],
     };
@@ -153,7 +158,7 @@ public static class PresetCatalog
             "npm" or "pnpm" or "yarn" or "bun" => RecognizePackageScript(rest, workingDirectory),
             "dotnet" => rest switch
             {
-                ["run", ..] => new(DotnetRun, rest[1..]),
+                ["run", ..] => new(DotnetRun with { FindPort = (args, env) => DotnetRunPort(args, env, workingDirectory) }, rest[1..]),
                 ["watch", ..] => new(DotnetWatch, rest[1..]),
                 _ => null,
             },
@@ -261,6 +266,90 @@ public static class PresetCatalog
     }
 
     private static int? PortFromEnv(IReadOnlyDictionary<string, string> env, string key) => TryPort(Get(env, key));
+
+    /// <summary>
+    /// <c>dotnet run</c> gives the app its launch profile's applicationUrl (Properties/launchSettings.json: the profile
+    /// named by --launch-profile, else the first one that runs the project) unless --no-launch-profile; otherwise
+    /// ASPNETCORE_URLS or ASPNETCORE_HTTP_PORTS decide. No default: a console app listens nowhere.
+    /// </summary>
+    private static int? DotnetRunPort(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> env, string workingDirectory)
+    {
+        if (!args.Contains("--no-launch-profile") && LaunchProfileUrls(args, workingDirectory) is { } profileUrls
+            && Cli.PortDetector.Detect(["--urls", profileUrls], new Dictionary<string, string>()) is { } fromProfile)
+        {
+            return fromProfile.Port;
+        }
+
+        if (Get(env, "ASPNETCORE_URLS") is { } urls && Cli.PortDetector.Detect(["--urls", urls], new Dictionary<string, string>()) is { } fromUrls)
+        {
+            return fromUrls.Port;
+        }
+
+        return Get(env, "ASPNETCORE_HTTP_PORTS") is { } ports ? TryPort(ports.Split(';', ',')[0].Trim()) : null;
+    }
+
+    private static string? LaunchProfileUrls(IReadOnlyList<string> args, string workingDirectory)
+    {
+        var project = ValueOf(args, "--project") ?? ValueOf(args, "-p");
+        var folder = project is null ? workingDirectory : Path.GetFullPath(project, workingDirectory);
+        if (!Directory.Exists(folder))
+        {
+            folder = Path.GetDirectoryName(folder) ?? workingDirectory;
+        }
+
+        var wanted = ValueOf(args, "--launch-profile") ?? ValueOf(args, "-lp");
+        try
+        {
+            var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+            using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "Properties", "launchSettings.json")), options);
+            if (!doc.RootElement.TryGetProperty("profiles", out var profiles) || profiles.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            foreach (var profile in profiles.EnumerateObject())
+            {
+                var runsProject = profile.Value.ValueKind == JsonValueKind.Object
+                                  && profile.Value.TryGetProperty("commandName", out var commandName) && commandName.ValueEquals("Project");
+                if (wanted is null ? runsProject : profile.Name == wanted)
+                {
+                    return profile.Value.ValueKind == JsonValueKind.Object && profile.Value.TryGetProperty("applicationUrl", out var url)
+                           && url.ValueKind == JsonValueKind.String
+                        ? url.GetString()
+                        : null;
+                }
+            }
+
+            return null;
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static string? ValueOf(IReadOnlyList<string> args, string option)
+    {
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (args[i] == "--")
+            {
+                return null;
+            }
+
+            if (args[i] == option && i + 1 < args.Count)
+            {
+                return args[i + 1];
+            }
+
+            if (args[i].StartsWith(option + "=", StringComparison.Ordinal))
+            {
+                return args[i][(option.Length + 1)..];
+            }
+        }
+
+        return null;
+    }
 
     private static string? Get(IReadOnlyDictionary<string, string> env, string key) =>
         env.TryGetValue(key, out var value) ? value : System.Environment.GetEnvironmentVariable(key);

@@ -296,7 +296,8 @@ public sealed class Supervisor
             return null;
         }
 
-        if (!_settings.RestartOnCrash)
+        // A clean exit is the server's own decision (a one-shot task, a --help), not a crash.
+        if (!_settings.RestartOnCrash || exitCode == 0)
         {
             _log.WorkerExited(spec.DisplayCommand, pid, exitCode, ran);
             return null;

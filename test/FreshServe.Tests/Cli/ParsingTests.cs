@@ -1,4 +1,5 @@
 using FreshServe.Cli;
+using FreshServe.Tests.Infrastructure;
 
 namespace FreshServe.Tests.Cli;
 
@@ -35,6 +36,37 @@ public sealed class ParsingTests
         var detection = PortDetector.Detect(args, new Dictionary<string, string>());
         Assert.NotNull(detection);
         Assert.Equal(expected, detection.Port);
+    }
+
+    [Theory]
+    [InlineData("python3 -m http.server 8011", 8011)]
+    [InlineData("python -m http.server -b 127.0.0.1 -d site 8012", 8012)]
+    [InlineData("python3 -m http.server --directory site", 8000)]
+    [InlineData("go run . -port 8013", 8013)]
+    [InlineData("./server -port=8014", 8014)]
+    public void Port_is_detected_where_the_program_puts_it(string commandLine, int expected)
+    {
+        var parts = commandLine.Split(' ');
+        Assert.Equal(expected, PortDetector.Detect(parts[1..], new Dictionary<string, string>(), parts[0])?.Port);
+    }
+
+    [Theory]
+    [InlineData("go run -p 4 .")]
+    [InlineData("go run -p8 .")]
+    [InlineData("python3 -m http.server notaport")]
+    public void Flags_that_look_like_a_port_but_are_not_one_are_left_alone(string commandLine)
+    {
+        var parts = commandLine.Split(' ');
+        Assert.Null(PortDetector.Detect(parts[1..], new Dictionary<string, string>(), parts[0]));
+    }
+
+    [Fact]
+    public void Watch_folders_named_twice_are_watched_once()
+    {
+        using var folder = new TempFolder();
+        Directory.CreateDirectory(folder.File("sub"));
+        var settings = new WatchCommand { Watch = ["sub", "sub/", "./sub"], RemainingArguments = ["sleep", "1"] }.ToSettings(folder.Path);
+        Assert.Equal([folder.File("sub")], settings.WatchRoots);
     }
 
     [Fact]

@@ -28,6 +28,24 @@ public sealed class PresetProcessTests
     }
 
     [Fact]
+    public async Task A_node_server_on_the_PORT_exported_in_the_shell_is_checked_on_that_port()
+    {
+        using var folder = new TempFolder();
+        var server = folder.Write("server.js", """
+            require("http").createServer((_, res) => res.end("v1")).listen(Number(process.env.PORT), "127.0.0.1");
+            """);
+        var port = FreePort.Get();
+        await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--", "node", "server.js"],
+            new Dictionary<string, string> { ["PORT"] = port.ToString() });
+
+        await fs.WaitForLineAsync($"port {port}, from the node preset", Patience);
+        await fs.WaitForLineAsync($@"ready in \d+ ms on port {port} \(generation 1\)", Patience);
+        File.WriteAllText(server, File.ReadAllText(server).Replace("v1", "v2", StringComparison.Ordinal));
+        await fs.WaitForLineAsync($@"ready in \d+ ms on port {port} \(generation 2\) ← server\.js changed; stopped in .*, port {port} free", Patience);
+        Assert.Equal("v2", await Http.TryGetAsync(port));
+    }
+
+    [Fact]
     public async Task Uvicorn_watches_its_presets_globs_a_text_file_restarts_nothing_and_python_does()
     {
         using var folder = new TempFolder();

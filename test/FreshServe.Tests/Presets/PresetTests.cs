@@ -33,6 +33,9 @@ public sealed class PresetTests
     [InlineData("node server.js", "node", null)]
     [InlineData("dotnet run --urls http://localhost:5080", "dotnet run", 5080)]
     [InlineData("go run .", "go run", null)]
+    [InlineData("go run -p 4 .", "go run", null)]
+    [InlineData("go run . -port 8081", "go run", 8081)]
+    [InlineData("dotnet run --no-launch-profile", "dotnet run", null)]
     public void The_preset_and_its_port_come_from_the_command(string commandLine, string preset, int? port)
     {
         using var folder = new TempFolder();
@@ -51,6 +54,45 @@ public sealed class PresetTests
     {
         var parts = commandLine.Split(' ');
         Assert.Null(PresetCatalog.Recognize(parts[0], parts[1..], Path.GetTempPath()));
+    }
+
+    [Theory]
+    [InlineData("node server.js", 3002)]
+    [InlineData("go run .", 3002)]
+    [InlineData("rails server", 3002)]
+    public void Servers_that_read_PORT_get_their_port_from_it(string commandLine, int expected)
+    {
+        using var folder = new TempFolder();
+        var settings = new WatchCommand { RemainingArguments = commandLine.Split(' '), Env = ["PORT=3002"] }.ToSettings(folder.Path);
+        Assert.Equal(expected, settings.Port);
+    }
+
+    [Fact]
+    public void Dotnet_run_listens_where_its_launch_profile_says()
+    {
+        using var folder = new TempFolder();
+        var settings = """
+            {
+              // as dotnet new web writes it
+              "profiles": {
+                "https": { "commandName": "Project", "applicationUrl": "https://localhost:7123;http://localhost:5123" },
+                "http": { "commandName": "Project", "applicationUrl": "http://localhost:5124" },
+                "IIS Express": { "commandName": "IISExpress" },
+              }
+            }
+            """;
+        folder.Write("Properties/launchSettings.json", settings);
+        folder.Write("api/Properties/launchSettings.json", settings.Replace("5124", "5224", StringComparison.Ordinal));
+
+        int? PortOf(string commandLine, params string[] env) =>
+            new WatchCommand { RemainingArguments = commandLine.Split(' '), Env = env }.ToSettings(folder.Path).Port;
+
+        Assert.Equal(7123, PortOf("dotnet run"));
+        Assert.Equal(5124, PortOf("dotnet run --launch-profile http"));
+        Assert.Equal(5224, PortOf("dotnet run --project api/api.csproj -lp http"));
+        Assert.Equal(5080, PortOf("dotnet run --urls http://localhost:5080"));
+        Assert.Equal(5090, PortOf("dotnet run --no-launch-profile", "ASPNETCORE_URLS=http://+:5090"));
+        Assert.Equal(5091, PortOf("dotnet run --no-launch-profile", "ASPNETCORE_HTTP_PORTS=5091"));
     }
 
     [Fact]

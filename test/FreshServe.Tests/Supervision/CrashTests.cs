@@ -36,6 +36,21 @@ public sealed class CrashTests
     }
 
     [Fact]
+    public async Task Restart_on_crash_leaves_a_clean_exit_alone_until_a_change()
+    {
+        using var folder = new TempFolder();
+        await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--restart-on-crash", "--", "sh", "-c", "exit 0"]);
+
+        await fs.WaitForLineAsync(@"exited with code 0 after \d+ ms; waiting for a change", Patience);
+        await Task.Delay(2000);
+        Assert.Equal(1, fs.Count("generation"));
+        Assert.Equal(0, fs.Count("restarting in"));
+
+        folder.Write("app.txt", "edited");
+        await fs.WaitForLineAsync(@"generation 2", Patience);
+    }
+
+    [Fact]
     public async Task A_command_the_shell_cannot_run_gets_a_clear_error_and_no_retry()
     {
         using var folder = new TempFolder();
