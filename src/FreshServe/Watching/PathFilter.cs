@@ -70,7 +70,7 @@ public sealed class PathFilter
     {
         var root = RootOf(fullPath);
         var relative = root is null ? fullPath : Path.GetRelativePath(root, fullPath);
-        if (!MattersByName(relative, isDirectory) || (!isDirectory && _ignoredFiles.Contains(fullPath)))
+        if (!MattersByName(relative, isDirectory) || _ignoredFiles.Contains(fullPath))
         {
             return false;
         }

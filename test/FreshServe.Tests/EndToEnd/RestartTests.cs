@@ -67,7 +67,7 @@ public sealed class RestartTests
         once.Signal(ProcessProbe.SIGHUP);
         Assert.Equal(0, await once.WaitForExitAsync(Patience));
         Assert.Equal(0, once.Count("forcing"));
-        Assert.Equal(1, once.Count(@"did not exit within 2\.0 s; sent SIGKILL"));
+        Assert.Equal(1, once.Count(@"did not exit within 2\.0 s of SIGTERM; sent SIGKILL"));
 
         await using var twice = FreshServeProcess.Start(folder.Path,
             ["watch", "--stop-timeout", "60s", "--", TestPaths.TestServer, "--port", port.ToString(), "--ignore-term"]);

@@ -99,7 +99,8 @@ public sealed partial class FeedbackLoopTests
             ["watch", "--", "sh", "-c", "while :; do echo tick; sleep 0.1; done"],
             wrapper: ["sh", "-c", "exec \"$0\" \"$@\" > dev.log 2>&1"]);
 
-        await WaitForAsync(() => File.ReadAllText(log).Contains("generation 1", StringComparison.Ordinal));
+        string Log() => File.Exists(log) ? File.ReadAllText(log) : string.Empty; // the shell creates it a moment after the start
+        await WaitForAsync(() => Log().Contains("generation 1", StringComparison.Ordinal));
         await Task.Delay(2000);
         var text = File.ReadAllText(log);
         fs.Track(StartedPids(text));
@@ -108,7 +109,7 @@ public sealed partial class FeedbackLoopTests
         Assert.DoesNotContain("generation 2", text);
 
         folder.Write("app.txt", "edited");
-        await WaitForAsync(() => File.ReadAllText(log).Contains("generation 2", StringComparison.Ordinal));
+        await WaitForAsync(() => Log().Contains("generation 2", StringComparison.Ordinal));
         fs.Track(StartedPids(File.ReadAllText(log)));
         Assert.Contains("app.txt changed", File.ReadAllText(log));
     }
