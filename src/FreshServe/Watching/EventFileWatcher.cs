@@ -200,7 +200,7 @@ public sealed class EventFileWatcher : IFileWatcher
             gone.Dispose();
         }
 
-        if (_filter.Matters(fullPath, isDirectory: false) || _filter.Matters(fullPath, isDirectory: true))
+        if (_filter.MattersGone(fullPath))
         {
             Changed?.Invoke(fullPath);
         }

@@ -46,6 +46,12 @@ public sealed class PathFilter
         foreach (var pattern in options.Exclude)
         {
             AddGlob(pattern, _globs.AddExclude);
+            // 'tests/**' leaves out the folder itself too, as 'tests' does: creating or moving it away is no change.
+            var slashed = pattern.Replace('\\', '/');
+            if (slashed.EndsWith("/**", StringComparison.Ordinal) && slashed.Length > 3)
+            {
+                _globs.AddExclude(slashed[..^3]);
+            }
         }
     }
 
@@ -86,9 +92,18 @@ public sealed class PathFilter
             }
         }
 
-        // Globs select files; a folder itself matters only when no --include narrows the files.
-        return isDirectory ? !HasIncludes : _globs is null || _globs.Match(relative.Replace('\\', '/')).HasMatches;
+        // Globs select files; a folder itself matters only when no --include narrows the files, and no --exclude
+        // leaves it out.
+        return (!isDirectory || !HasIncludes) && (_globs is null || _globs.Match(relative.Replace('\\', '/')).HasMatches);
     }
+
+    /// <summary>
+    /// True when a path that no longer exists, file or folder (an event does not say which), should trigger a restart.
+    /// A name the default ignores take for an editor's file (".app.py.swp", "app.py~") is taken for that file.
+    /// </summary>
+    public bool MattersGone(string fullPath) =>
+        Matters(fullPath, isDirectory: false)
+        || (!IsIgnoredFile(Path.GetFileName(fullPath)) && Matters(fullPath, isDirectory: true));
 
     private bool MattersByName(string relativePath, bool isDirectory)
     {

@@ -36,6 +36,25 @@ public sealed class WatcherTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
+    public async Task A_vim_style_save_reports_only_the_saved_file(WatcherKind kind)
+    {
+        using var folder = new TempFolder();
+        var file = folder.Write("app.py", "one");
+        using var watch = new WatcherHarness(kind, [folder.Path]).Start();
+
+        // vim with backupcopy=no: swap file, original renamed to a backup, new file written, backup and swap deleted.
+        var swap = folder.Write(".app.py.swp", "swap");
+        File.Move(file, folder.File("app.py~"));
+        folder.Write("app.py", "two, longer");
+        File.Delete(folder.File("app.py~"));
+        File.Delete(swap);
+        await Task.Delay(WatcherHarness.TestPollInterval * 3);
+        await watch.WaitForAsync("app.py");
+        Assert.Equal(["app.py"], watch.RelativeChanges.Distinct());
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
     public async Task A_delete_is_reported(WatcherKind kind)
     {
         using var folder = new TempFolder();
@@ -144,6 +163,37 @@ public sealed class WatcherTests
         folder.Write("src/app.py", "changed");
         await watch.WaitForAsync("src/app.py");
         Assert.Equal(["src/app.py"], watch.RelativeChanges.Distinct());
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task Deleting_ignored_or_excluded_files_and_folders_or_moving_them_away_reports_nothing(WatcherKind kind)
+    {
+        using var folder = new TempFolder();
+        using var away = new TempFolder();
+        string[] doomed = [".app.py.swp", "app.py~", "stale.pyc", "views_test.py", "tests/test_app.py", "dist/bundle.js"];
+        foreach (var path in doomed)
+        {
+            folder.Write(path, "x");
+        }
+
+        var options = new WatchOptions { Exclude = ["*_test.py", "tests/**", "dist"] };
+        using var watch = new WatcherHarness(kind, [folder.Path], options).Start();
+
+        foreach (var path in doomed)
+        {
+            File.Delete(folder.File(path));
+        }
+
+        Directory.Delete(folder.File("tests"));
+        Directory.CreateDirectory(folder.File("tests/unit"));
+        // One folder moved away, last: a second directory event right after it kills .NET's recursive inotify
+        // watcher on Linux (dotnet/runtime#133420), which is not what this test is about.
+        Directory.Move(folder.File("dist"), Path.Combine(away.Path, "dist"));
+        await Task.Delay(WatcherHarness.TestPollInterval * 3);
+        folder.Write("app.py", "kept");
+        await watch.WaitForAsync("app.py");
+        Assert.Equal(["app.py"], watch.RelativeChanges.Distinct());
     }
 
     [Theory]
