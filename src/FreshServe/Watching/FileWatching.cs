@@ -192,7 +192,33 @@ public sealed class FileWatching : IFileWatcher
         }
     }
 
-    private void Forward(string path) => Changed?.Invoke(path);
+    private void Forward(string path)
+    {
+        Changed?.Invoke(path);
+        if (!IsPolling && Path.GetFileName(path) == ".gitignore")
+        {
+            // A folder the old rules skipped has no event watcher: plan the watchers again under the new rules.
+            // Not on the watcher's own event thread, which disposing it would stop under our feet.
+            Task.Run(Replan);
+        }
+    }
+
+    private void Replan()
+    {
+        lock (_gate)
+        {
+            if (_disposed || IsPolling || _inner is null)
+            {
+                return;
+            }
+
+            // The new watchers start before the old ones stop, so no change falls in between.
+            var old = _inner;
+            _inner = null;
+            StartInner();
+            old.Dispose();
+        }
+    }
 
     public void Dispose()
     {

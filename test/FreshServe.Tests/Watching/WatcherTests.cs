@@ -263,6 +263,27 @@ public sealed class WatcherTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
+    public async Task A_folder_a_gitignore_edit_stops_ignoring_is_watched_from_then_on(WatcherKind kind)
+    {
+        using var folder = new TempFolder();
+        folder.Write(".gitignore", "gen/\n");
+        folder.Write("gen/models.py", "one");
+        folder.Write("src/app.py", "one");
+        using var watch = new WatcherHarness(kind, [folder.Path]).Start();
+
+        folder.Write(".gitignore", "# gen is source now\n");
+        await watch.WaitForAsync(".gitignore");
+        // Written again until seen: the watchers are planned again just after the edit is reported.
+        for (var i = 0; !watch.RelativeChanges.Contains("gen/models.py"); i++)
+        {
+            Assert.True(i < 150, $"{kind}: a write in gen/ was never reported. Reported: [{string.Join(", ", watch.RelativeChanges)}]");
+            folder.Write("gen/models.py", $"edit {i}");
+            await Task.Delay(100);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
     public async Task Include_and_exclude_globs_select_the_files(WatcherKind kind)
     {
         using var folder = new TempFolder();
