@@ -23,6 +23,12 @@ public sealed class PollingWatcher : IFileWatcher
     /// <summary>With stretching, the pause after a scan is at least this many times the scan's duration.</summary>
     public const int MaxDutyFactor = 50;
 
+    /// <summary>The pause between scans while a burst of changes goes on: well inside the default debounce window.</summary>
+    public static readonly TimeSpan BurstRescanPause = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How long scans follow a burst closely before going back to the interval.</summary>
+    public static readonly TimeSpan MaxBurstRescanning = TimeSpan.FromSeconds(5);
+
     private readonly IReadOnlyList<string> _roots;
     private readonly PathFilter _filter;
     private readonly bool _stretch;
@@ -57,13 +63,34 @@ public sealed class PollingWatcher : IFileWatcher
 
     private async Task LoopAsync(CancellationToken cancellationToken)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan? burstStart = null;
+        var lastChange = TimeSpan.Zero;
         try
         {
             while (true)
             {
-                await Task.Delay(PauseAfter(Interval, LastScan, _stretch), cancellationToken).ConfigureAwait(false);
+                // A scan that lands inside a burst (git checkout) sees only its first part: scan again soon while it
+                // goes on, so the rest arrives within the debounce window instead of one interval later (a second
+                // restart). Bounded in time, and scanning at most half the time, for a file rewritten without end.
+                var now = clock.Elapsed;
+                var inBurst = burstStart is { } start && now - lastChange < Interval && now - start < MaxBurstRescanning;
+                var pause = inBurst
+                    ? TimeSpan.FromTicks(Math.Max(Math.Min(BurstRescanPause.Ticks, Interval.Ticks), LastScan.Ticks))
+                    : PauseAfter(Interval, LastScan, _stretch);
+                await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
                 var next = Scan();
                 var changed = Diff(_snapshot, next).ToList();
+                if (changed.Count > 0)
+                {
+                    lastChange = clock.Elapsed;
+                    burstStart ??= lastChange;
+                }
+                else if (clock.Elapsed - lastChange >= Interval)
+                {
+                    burstStart = null;
+                }
+
                 _snapshot = next;
                 if (changed.Any(IsIgnoreFile))
                 {
