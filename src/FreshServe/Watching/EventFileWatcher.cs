@@ -30,6 +30,9 @@ public sealed class EventFileWatcher : IFileWatcher
     /// <summary>Raised when the watcher stopped working (not for a buffer overflow, which is reported as a change).</summary>
     public event Action<Exception>? Failed;
 
+    /// <summary>Raised when a .gitignore changed: folders it skipped or keeps now may need watchers of their own.</summary>
+    public event Action? IgnoreRulesChanged;
+
     /// <summary>The folders watched, and whether recursively.</summary>
     public IReadOnlyDictionary<string, bool> Watched =>
         _watchers.ToDictionary(w => w.Key, w => w.Value.IncludeSubdirectories, StringComparer.Ordinal);
@@ -145,6 +148,7 @@ public sealed class EventFileWatcher : IFileWatcher
 
     private void Report(string fullPath, bool created)
     {
+        NoticeIgnoreFile(fullPath);
         var isDirectory = Directory.Exists(fullPath);
         if (!isDirectory && !File.Exists(fullPath))
         {
@@ -187,6 +191,7 @@ public sealed class EventFileWatcher : IFileWatcher
 
     private void Deleted(string fullPath)
     {
+        NoticeIgnoreFile(fullPath);
         if (_watchers.TryRemove(fullPath, out var gone))
         {
             foreach (var below in _watchers.Keys.Where(k => k.StartsWith(fullPath + Path.DirectorySeparatorChar, StringComparison.Ordinal)))
@@ -203,6 +208,15 @@ public sealed class EventFileWatcher : IFileWatcher
         if (_filter.MattersGone(fullPath))
         {
             Changed?.Invoke(fullPath);
+        }
+    }
+
+    /// <summary>Takes in an edited ignore file, whether or not its edit is a change that matters (-i '*.py').</summary>
+    private void NoticeIgnoreFile(string fullPath)
+    {
+        if (PathFilter.IsIgnoreFile(fullPath) && _filter.ForgetIgnoreFile(fullPath))
+        {
+            IgnoreRulesChanged?.Invoke();
         }
     }
 

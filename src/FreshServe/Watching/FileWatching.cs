@@ -97,6 +97,8 @@ public sealed class FileWatching : IFileWatcher
         var events = new EventFileWatcher(present, _filter);
         events.Changed += Forward;
         events.Failed += error => Task.Run(() => OnEventsFailed(error));
+        // Not on the watcher's own event thread, which disposing it would stop under our feet.
+        events.IgnoreRulesChanged += () => Task.Run(Replan);
         try
         {
             events.Start();
@@ -192,17 +194,9 @@ public sealed class FileWatching : IFileWatcher
         }
     }
 
-    private void Forward(string path)
-    {
-        Changed?.Invoke(path);
-        if (!IsPolling && Path.GetFileName(path) == ".gitignore")
-        {
-            // A folder the old rules skipped has no event watcher: plan the watchers again under the new rules.
-            // Not on the watcher's own event thread, which disposing it would stop under our feet.
-            Task.Run(Replan);
-        }
-    }
+    private void Forward(string path) => Changed?.Invoke(path);
 
+    /// <summary>Plans the event watchers again after a .gitignore edit: a folder the old rules skipped has none.</summary>
     private void Replan()
     {
         lock (_gate)

@@ -97,6 +97,26 @@ public sealed class PathFilter
         return (!isDirectory || !HasIncludes) && (_globs is null || _globs.Match(relative.Replace('\\', '/')).HasMatches);
     }
 
+    /// <summary>True for a file whose edit changes which paths are ignored.</summary>
+    public static bool IsIgnoreFile(string path) => Path.GetFileName(path) is ".gitignore";
+
+    /// <summary>
+    /// Forgets the rules read from an ignore file that changed (even one no --include selects); false when its edit
+    /// changes nothing here (.gitignore files not used, or one inside node_modules).
+    /// </summary>
+    public bool ForgetIgnoreFile(string fullPath)
+    {
+        var root = RootOf(fullPath);
+        if (root is null || !IsIgnoreFile(fullPath) || !_gitIgnores.TryGetValue(root, out var gitIgnore)
+            || !MattersByName(Path.GetRelativePath(root, fullPath), isDirectory: false))
+        {
+            return false;
+        }
+
+        gitIgnore.Forget(fullPath);
+        return true;
+    }
+
     /// <summary>
     /// True when a path that no longer exists, file or folder (an event does not say which), should trigger a restart.
     /// A name the default ignores take for an editor's file (".app.py.swp", "app.py~") is taken for that file.

@@ -284,6 +284,34 @@ public sealed class WatcherTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
+    public async Task A_gitignore_edit_takes_effect_when_include_globs_leave_the_gitignore_itself_out(WatcherKind kind)
+    {
+        using var folder = new TempFolder();
+        folder.Write(".gitignore", "gen/\n");
+        folder.Write("gen/models.py", "one");
+        folder.Write("src/app.py", "one");
+        using var watch = new WatcherHarness(kind, [folder.Path], new WatchOptions { Include = ["*.py"] }).Start();
+
+        folder.Write(".gitignore", "src/\n");
+        // Written again until seen: the new rules apply just after the edit is noticed, which nothing reports.
+        for (var i = 0; !watch.RelativeChanges.Contains("gen/models.py"); i++)
+        {
+            Assert.True(i < 150, $"{kind}: a write in gen/ was never reported. Reported: [{string.Join(", ", watch.RelativeChanges)}]");
+            folder.Write("gen/models.py", $"edit {i}");
+            await Task.Delay(100);
+        }
+
+        // And the folder the edit ignores now is left out: once the later kept write is seen, it would have been too.
+        watch.Clear();
+        folder.Write("src/app.py", "two");
+        await Task.Delay(WatcherHarness.TestPollInterval * 2);
+        folder.Write("gen/models.py", "last");
+        await watch.WaitForAsync("gen/models.py");
+        Assert.Equal(["gen/models.py"], watch.RelativeChanges.Distinct());
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
     public async Task Include_and_exclude_globs_select_the_files(WatcherKind kind)
     {
         using var folder = new TempFolder();
