@@ -149,8 +149,10 @@ public sealed class EventFileWatcher : IFileWatcher
     private void Report(string fullPath, bool created)
     {
         NoticeIgnoreFile(fullPath);
-        var isDirectory = Directory.Exists(fullPath);
-        if (!isDirectory && !File.Exists(fullPath))
+        // A symlink counts as a file, whatever it points to: linked folders are not followed, as when polling.
+        var isLink = new FileInfo(fullPath).LinkTarget is not null;
+        var isDirectory = !isLink && Directory.Exists(fullPath);
+        if (!isLink && !isDirectory && !File.Exists(fullPath))
         {
             // Gone already (an editor's temp file, renamed over the real one): the rename or delete that took it
             // away is reported by its own event.

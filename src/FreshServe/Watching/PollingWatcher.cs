@@ -178,9 +178,9 @@ public sealed class PollingWatcher : IFileWatcher
                     ignoreFiles[found.Path] = entry;
                 }
 
-                if (found.IsDirectory)
+                if (found.IsDirectory && !found.IsLink)
                 {
-                    if (found.IsLink || _filter.SkipsFolder(found.Path))
+                    if (_filter.SkipsFolder(found.Path))
                     {
                         continue;
                     }

@@ -118,6 +118,31 @@ public sealed class WatcherTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
+    public async Task A_symlinked_folder_is_one_entry_whose_creation_and_removal_are_reported_and_which_is_not_followed(WatcherKind kind)
+    {
+        using var folder = new TempFolder();
+        using var away = new TempFolder();
+        var shared = Path.Combine(away.Path, "shared");
+        Directory.CreateDirectory(shared);
+        File.WriteAllText(Path.Combine(shared, "util.py"), "one");
+        folder.Write("app.py", "one");
+        using var watch = new WatcherHarness(kind, [folder.Path]).Start();
+
+        var link = Directory.CreateSymbolicLink(folder.File("shared"), shared).FullName;
+        await watch.WaitForAsync("shared");
+        File.WriteAllText(Path.Combine(shared, "util.py"), "two, through the link");
+        await Task.Delay(WatcherHarness.TestPollInterval * 3);
+        folder.Write("app.py", "two");
+        await watch.WaitForAsync("app.py");
+        Assert.Equal(["app.py", "shared"], watch.RelativeChanges.Distinct().Order(StringComparer.Ordinal));
+
+        watch.Clear();
+        File.Delete(link);
+        await watch.WaitForAsync("shared");
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
     public async Task A_watch_root_that_disappears_is_reported_and_watched_again_when_it_comes_back(WatcherKind kind)
     {
         using var parent = new TempFolder();
