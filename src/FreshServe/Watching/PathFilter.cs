@@ -46,11 +46,13 @@ public sealed class PathFilter
         foreach (var pattern in options.Exclude)
         {
             AddGlob(pattern, _globs.AddExclude);
-            // 'tests/**' leaves out the folder itself too, as 'tests' does: creating or moving it away is no change.
+            // 'tests/**' and 'tests/' leave out the folder itself too, as 'tests' does: creating or moving it away is
+            // no change.
             var slashed = pattern.Replace('\\', '/');
-            if (slashed.EndsWith("/**", StringComparison.Ordinal) && slashed.Length > 3)
+            var folder = slashed.EndsWith("/**", StringComparison.Ordinal) ? slashed[..^3] : slashed.TrimEnd('/');
+            if (folder.Length > 0 && folder != slashed)
             {
-                _globs.AddExclude(slashed[..^3]);
+                _globs.AddExclude(folder);
             }
         }
     }

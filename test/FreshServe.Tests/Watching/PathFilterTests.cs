@@ -38,11 +38,12 @@ public sealed class PathFilterTests
     [InlineData("tests", false)]
     [InlineData("tests/unit", false)]
     [InlineData("web/tests", true)]
+    [InlineData("build", false)]
     [InlineData("src", true)]
     public void Exclude_globs_leave_out_the_folders_themselves(string relative, bool matters)
     {
         using var folder = new TempFolder();
-        var filter = new PathFilter([folder.Path], new WatchOptions { Exclude = ["dist", "tests/**"] });
+        var filter = new PathFilter([folder.Path], new WatchOptions { Exclude = ["dist", "tests/**", "build/"] });
         Assert.Equal(matters, filter.Matters(Path.Combine(folder.Path, relative), isDirectory: true));
     }
 
