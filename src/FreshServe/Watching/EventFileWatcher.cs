@@ -17,6 +17,9 @@ public sealed class EventFileWatcher : IFileWatcher
     private readonly PathFilter _filter;
     private readonly ConcurrentDictionary<string, FileSystemWatcher> _watchers = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+
+    // The inotify descriptor of each watcher, where it could be told (Linux, one descriptor per watcher).
+    private readonly Dictionary<string, int> _descriptors = new(StringComparer.Ordinal);
     private bool _disposed;
 
     public EventFileWatcher(IReadOnlyList<string> roots, PathFilter filter)
@@ -132,6 +135,7 @@ public sealed class EventFileWatcher : IFileWatcher
                 Deleted(e.OldFullPath);
             };
             watcher.Error += (_, e) => OnError(e.GetException());
+            var before = InotifyDescriptors();
             try
             {
                 watcher.EnableRaisingEvents = true;
@@ -143,6 +147,11 @@ public sealed class EventFileWatcher : IFileWatcher
             }
 
             _watchers[folder] = watcher;
+            var added = InotifyDescriptors().Except(before).ToArray();
+            if (added.Length == 1)
+            {
+                _descriptors[folder] = added[0];
+            }
         }
     }
 
@@ -200,10 +209,12 @@ public sealed class EventFileWatcher : IFileWatcher
             {
                 if (_watchers.TryRemove(below, out var watcher))
                 {
+                    Forget(below);
                     watcher.Dispose();
                 }
             }
 
+            Forget(fullPath);
             gone.Dispose();
         }
 
@@ -249,6 +260,58 @@ public sealed class EventFileWatcher : IFileWatcher
         return parent is not null && _watchers.TryGetValue(parent, out var watcher) && !watcher.IncludeSubdirectories;
     }
 
+    private void Forget(string folder)
+    {
+        lock (_gate)
+        {
+            _descriptors.Remove(folder);
+        }
+    }
+
+    /// <summary>
+    /// False once a watcher stopped without a word: on .NET 10 a recursive watcher's thread exits, closing its inotify
+    /// descriptor and raising no error, when a folder moves out of the tree just before another change
+    /// (dotnet/runtime#133420). Its closed descriptor tells.
+    /// </summary>
+    public bool IsAlive
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _disposed || _descriptors.Count == 0 || _descriptors.Values.All(IsInotify);
+            }
+        }
+    }
+
+    private static bool IsInotify(int descriptor) =>
+        new FileInfo($"/proc/self/fd/{descriptor}").LinkTarget == "anon_inode:inotify";
+
+    private static HashSet<int> InotifyDescriptors()
+    {
+        var found = new HashSet<int>();
+        if (!OperatingSystem.IsLinux())
+        {
+            return found;
+        }
+
+        try
+        {
+            foreach (var entry in Directory.EnumerateFiles("/proc/self/fd"))
+            {
+                if (int.TryParse(Path.GetFileName(entry), out var descriptor) && IsInotify(descriptor))
+                {
+                    found.Add(descriptor);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+
+        return found;
+    }
+
     /// <summary>Says what went wrong in words a user can act on (the runtime's own messages are resource keys here).</summary>
     public static string Describe(Exception error) => error.Message switch
     {
@@ -284,5 +347,9 @@ public sealed class EventFileWatcher : IFileWatcher
         }
 
         _watchers.Clear();
+        lock (_gate)
+        {
+            _descriptors.Clear();
+        }
     }
 }
