@@ -162,28 +162,24 @@ public sealed class FileWatching : IFileWatcher
 
     private void CheckRoots()
     {
-        if (_inner is EventFileWatcher { IsAlive: false })
-        {
-            lock (_gate)
-            {
-                if (_disposed || _inner is not EventFileWatcher { IsAlive: false })
-                {
-                    return;
-                }
-
-                _log.EventsDied();
-                Replan();
-            }
-
-            Changed?.Invoke(ChangeSink.Unknown);
-        }
-
         var present = _roots.Where(Directory.Exists).ToHashSet(StringComparer.Ordinal);
         List<string> back;
         lock (_gate)
         {
-            if (_disposed || present.SetEquals(_present))
+            if (_disposed)
             {
+                return;
+            }
+
+            if (present.SetEquals(_present))
+            {
+                if (_inner is EventFileWatcher { IsAlive: false })
+                {
+                    _log.EventsDied();
+                    Replan();
+                    Changed?.Invoke(ChangeSink.Unknown);
+                }
+
                 return;
             }
 
