@@ -66,6 +66,9 @@ public static partial class Log
     [LoggerMessage(32, LogLevel.Information, "▶ watch folder {Root} is back", EventName = nameof(WatchRootBack))]
     public static partial void WatchRootBack(this ILogger logger, string root);
 
+    [LoggerMessage(34, LogLevel.Warning, "! file events stopped by themselves (a .NET bug after a folder moves out of the tree); watching again, and restarting since a change may have been missed", EventName = nameof(EventsDied))]
+    public static partial void EventsDied(this ILogger logger);
+
     [LoggerMessage(15, LogLevel.Debug, "  started {Command} (pid {Pid}, generation {Generation})", EventName = nameof(StartedStep))]
     public static partial void StartedStep(this ILogger logger, string command, int pid, int generation);
 

@@ -17,6 +17,9 @@ public sealed class EventFileWatcher : IFileWatcher
     private readonly PathFilter _filter;
     private readonly ConcurrentDictionary<string, FileSystemWatcher> _watchers = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+
+    // The inotify descriptor of each watcher, where it could be told (Linux, one descriptor per watcher).
+    private readonly Dictionary<string, int> _descriptors = new(StringComparer.Ordinal);
     private bool _disposed;
 
     public EventFileWatcher(IReadOnlyList<string> roots, PathFilter filter)
@@ -29,6 +32,9 @@ public sealed class EventFileWatcher : IFileWatcher
 
     /// <summary>Raised when the watcher stopped working (not for a buffer overflow, which is reported as a change).</summary>
     public event Action<Exception>? Failed;
+
+    /// <summary>Raised when a .gitignore changed: folders it skipped or keeps now may need watchers of their own.</summary>
+    public event Action? IgnoreRulesChanged;
 
     /// <summary>The folders watched, and whether recursively.</summary>
     public IReadOnlyDictionary<string, bool> Watched =>
@@ -129,6 +135,7 @@ public sealed class EventFileWatcher : IFileWatcher
                 Deleted(e.OldFullPath);
             };
             watcher.Error += (_, e) => OnError(e.GetException());
+            var before = InotifyDescriptors();
             try
             {
                 watcher.EnableRaisingEvents = true;
@@ -140,13 +147,21 @@ public sealed class EventFileWatcher : IFileWatcher
             }
 
             _watchers[folder] = watcher;
+            var added = InotifyDescriptors().Except(before).ToArray();
+            if (added.Length == 1)
+            {
+                _descriptors[folder] = added[0];
+            }
         }
     }
 
     private void Report(string fullPath, bool created)
     {
-        var isDirectory = Directory.Exists(fullPath);
-        if (!isDirectory && !File.Exists(fullPath))
+        NoticeIgnoreFile(fullPath);
+        // A symlink counts as a file, whatever it points to: linked folders are not followed, as when polling.
+        var isLink = new FileInfo(fullPath).LinkTarget is not null;
+        var isDirectory = !isLink && Directory.Exists(fullPath);
+        if (!isLink && !isDirectory && !File.Exists(fullPath))
         {
             // Gone already (an editor's temp file, renamed over the real one): the rename or delete that took it
             // away is reported by its own event.
@@ -187,22 +202,34 @@ public sealed class EventFileWatcher : IFileWatcher
 
     private void Deleted(string fullPath)
     {
+        NoticeIgnoreFile(fullPath);
         if (_watchers.TryRemove(fullPath, out var gone))
         {
             foreach (var below in _watchers.Keys.Where(k => k.StartsWith(fullPath + Path.DirectorySeparatorChar, StringComparison.Ordinal)))
             {
                 if (_watchers.TryRemove(below, out var watcher))
                 {
+                    Forget(below);
                     watcher.Dispose();
                 }
             }
 
+            Forget(fullPath);
             gone.Dispose();
         }
 
-        if (_filter.Matters(fullPath, isDirectory: false) || _filter.Matters(fullPath, isDirectory: true))
+        if (_filter.MattersGone(fullPath))
         {
             Changed?.Invoke(fullPath);
+        }
+    }
+
+    /// <summary>Takes in an edited ignore file, whether or not its edit is a change that matters (-i '*.py').</summary>
+    private void NoticeIgnoreFile(string fullPath)
+    {
+        if (PathFilter.IsIgnoreFile(fullPath) && _filter.ForgetIgnoreFile(fullPath))
+        {
+            IgnoreRulesChanged?.Invoke();
         }
     }
 
@@ -231,6 +258,58 @@ public sealed class EventFileWatcher : IFileWatcher
     {
         var parent = Path.GetDirectoryName(fullPath);
         return parent is not null && _watchers.TryGetValue(parent, out var watcher) && !watcher.IncludeSubdirectories;
+    }
+
+    private void Forget(string folder)
+    {
+        lock (_gate)
+        {
+            _descriptors.Remove(folder);
+        }
+    }
+
+    /// <summary>
+    /// False once a watcher stopped without a word: on .NET 10 a recursive watcher's thread exits, closing its inotify
+    /// descriptor and raising no error, when a folder moves out of the tree just before another change
+    /// (dotnet/runtime#133420). Its closed descriptor tells.
+    /// </summary>
+    public bool IsAlive
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _disposed || _descriptors.Count == 0 || _descriptors.Values.All(IsInotify);
+            }
+        }
+    }
+
+    private static bool IsInotify(int descriptor) =>
+        new FileInfo($"/proc/self/fd/{descriptor}").LinkTarget == "anon_inode:inotify";
+
+    private static HashSet<int> InotifyDescriptors()
+    {
+        var found = new HashSet<int>();
+        if (!OperatingSystem.IsLinux())
+        {
+            return found;
+        }
+
+        try
+        {
+            foreach (var entry in Directory.EnumerateFiles("/proc/self/fd"))
+            {
+                if (int.TryParse(Path.GetFileName(entry), out var descriptor) && IsInotify(descriptor))
+                {
+                    found.Add(descriptor);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+
+        return found;
     }
 
     /// <summary>Says what went wrong in words a user can act on (the runtime's own messages are resource keys here).</summary>
@@ -268,5 +347,9 @@ public sealed class EventFileWatcher : IFileWatcher
         }
 
         _watchers.Clear();
+        lock (_gate)
+        {
+            _descriptors.Clear();
+        }
     }
 }

@@ -21,6 +21,7 @@ public sealed class FileWatching : IFileWatcher
     private HashSet<string> _present = new(StringComparer.Ordinal);
     private Task _rootCheck = Task.CompletedTask;
     private bool _disposed;
+    private int _replanPending;
 
     public FileWatching(IReadOnlyList<string> roots, WatchOptions options, ILogger log)
     {
@@ -97,6 +98,7 @@ public sealed class FileWatching : IFileWatcher
         var events = new EventFileWatcher(present, _filter);
         events.Changed += Forward;
         events.Failed += error => Task.Run(() => OnEventsFailed(error));
+        events.IgnoreRulesChanged += ScheduleReplan;
         try
         {
             events.Start();
@@ -164,8 +166,20 @@ public sealed class FileWatching : IFileWatcher
         List<string> back;
         lock (_gate)
         {
-            if (_disposed || present.SetEquals(_present))
+            if (_disposed)
             {
+                return;
+            }
+
+            if (present.SetEquals(_present))
+            {
+                if (_inner is EventFileWatcher { IsAlive: false })
+                {
+                    _log.EventsDied();
+                    Replan();
+                    Changed?.Invoke(ChangeSink.Unknown);
+                }
+
                 return;
             }
 
@@ -193,6 +207,39 @@ public sealed class FileWatching : IFileWatcher
     }
 
     private void Forward(string path) => Changed?.Invoke(path);
+
+    /// <summary>
+    /// Plans the event watchers again after a .gitignore edit (a folder the old rules skipped has none), once for a
+    /// burst of edits (git checkout), and not on the watcher's own event thread, which disposing it would stop.
+    /// </summary>
+    private void ScheduleReplan()
+    {
+        if (Interlocked.Exchange(ref _replanPending, 1) == 0)
+        {
+            Task.Run(() =>
+            {
+                Interlocked.Exchange(ref _replanPending, 0);
+                Replan();
+            });
+        }
+    }
+
+    private void Replan()
+    {
+        lock (_gate)
+        {
+            if (_disposed || IsPolling || _inner is null)
+            {
+                return;
+            }
+
+            // The new watchers start before the old ones stop, so no change falls in between.
+            var old = _inner;
+            _inner = null;
+            StartInner();
+            old.Dispose();
+        }
+    }
 
     public void Dispose()
     {

@@ -48,6 +48,14 @@ public sealed class PathFilter
         foreach (var pattern in options.Exclude)
         {
             AddGlob(pattern, _globs.AddExclude);
+            // 'tests/**' and 'tests/' leave out the folder itself too, as 'tests' does: creating or moving it away is
+            // no change.
+            var slashed = pattern.Replace('\\', '/');
+            var folder = slashed.EndsWith("/**", StringComparison.Ordinal) ? slashed[..^3] : slashed.TrimEnd('/');
+            if (folder.Length > 0 && folder != slashed)
+            {
+                _globs.AddExclude(folder);
+            }
         }
     }
 
@@ -88,9 +96,38 @@ public sealed class PathFilter
             }
         }
 
-        // Globs select files; a folder itself matters only when no --include narrows the files.
-        return isDirectory ? !HasIncludes : _globs is null || _globs.Match(relative.Replace('\\', '/')).HasMatches;
+        // Globs select files; a folder itself matters only when no --include narrows the files, and no --exclude
+        // leaves it out.
+        return (!isDirectory || !HasIncludes) && (_globs is null || _globs.Match(relative.Replace('\\', '/')).HasMatches);
     }
+
+    /// <summary>True for a file whose edit changes which paths are ignored.</summary>
+    public static bool IsIgnoreFile(string path) => Path.GetFileName(path) is ".gitignore";
+
+    /// <summary>
+    /// Forgets the rules read from an ignore file that changed (even one no --include selects); false when its edit
+    /// changes nothing here (.gitignore files not used, or one inside node_modules).
+    /// </summary>
+    public bool ForgetIgnoreFile(string fullPath)
+    {
+        var root = RootOf(fullPath);
+        if (root is null || !IsIgnoreFile(fullPath) || !_gitIgnores.TryGetValue(root, out var gitIgnore)
+            || !MattersByName(Path.GetRelativePath(root, fullPath), isDirectory: false))
+        {
+            return false;
+        }
+
+        gitIgnore.Forget(fullPath);
+        return true;
+    }
+
+    /// <summary>
+    /// True when a path that no longer exists, file or folder (an event does not say which), should trigger a restart.
+    /// A name the default ignores take for an editor's file (".app.py.swp", "app.py~") is taken for that file.
+    /// </summary>
+    public bool MattersGone(string fullPath) =>
+        Matters(fullPath, isDirectory: false)
+        || (!IsIgnoredFile(Path.GetFileName(fullPath)) && Matters(fullPath, isDirectory: true));
 
     private bool MattersByName(string relativePath, bool isDirectory)
     {

@@ -23,12 +23,23 @@ public sealed class PollingWatcher : IFileWatcher
     /// <summary>With stretching, the pause after a scan is at least this many times the scan's duration.</summary>
     public const int MaxDutyFactor = 50;
 
+    /// <summary>The pause between scans while a burst of changes goes on: well inside the default debounce window.</summary>
+    public static readonly TimeSpan BurstRescanPause = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How long scans follow a burst closely before going back to the interval.</summary>
+    public static readonly TimeSpan MaxBurstRescanning = TimeSpan.FromSeconds(5);
+
     private readonly IReadOnlyList<string> _roots;
     private readonly PathFilter _filter;
     private readonly bool _stretch;
     private readonly CancellationTokenSource _stop = new();
     private Dictionary<string, Entry> _snapshot = new(StringComparer.Ordinal);
     private HashSet<string> _ignored = new(StringComparer.Ordinal);
+
+    // The .gitignore files as of the snapshot, and as the latest scan found them: kept even when no --include
+    // selects them, since their edits change what is ignored.
+    private Dictionary<string, Entry> _ignoreFiles = new(StringComparer.Ordinal);
+    private Dictionary<string, Entry> _nextIgnoreFiles = new(StringComparer.Ordinal);
     private Task _loop = Task.CompletedTask;
 
     /// <param name="stretch">Lengthen the pause on trees so large that scanning every interval would cost too much CPU.</param>
@@ -52,25 +63,50 @@ public sealed class PollingWatcher : IFileWatcher
     public void Start()
     {
         _snapshot = Scan();
+        _ignoreFiles = _nextIgnoreFiles;
         _loop = LoopAsync(_stop.Token);
     }
 
     private async Task LoopAsync(CancellationToken cancellationToken)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        TimeSpan? burstStart = null;
+        var lastChange = TimeSpan.Zero;
         try
         {
             while (true)
             {
-                await Task.Delay(PauseAfter(Interval, LastScan, _stretch), cancellationToken).ConfigureAwait(false);
+                // A scan that lands inside a burst (git checkout) sees only its first part: scan again soon while it
+                // goes on, so the rest arrives within the debounce window instead of one interval later (a second
+                // restart). Bounded in time, and scanning at most half the time, for a file rewritten without end.
+                var now = clock.Elapsed;
+                var inBurst = burstStart is { } start && now - lastChange < Interval && now - start < MaxBurstRescanning;
+                var pause = inBurst
+                    ? TimeSpan.FromTicks(Math.Max(Math.Min(BurstRescanPause.Ticks, Interval.Ticks), LastScan.Ticks))
+                    : PauseAfter(Interval, LastScan, _stretch);
+                await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
                 var next = Scan();
                 var changed = Diff(_snapshot, next).ToList();
-                _snapshot = next;
-                if (changed.Any(IsIgnoreFile))
+                if (changed.Count > 0)
                 {
-                    // The filter's verdicts may have changed with the ignore rules: judge every path again next scan.
+                    lastChange = clock.Elapsed;
+                    burstStart ??= lastChange;
+                }
+                else if (clock.Elapsed - lastChange >= Interval)
+                {
+                    burstStart = null;
+                }
+
+                _snapshot = next;
+                var rulesChanged = Diff(_ignoreFiles, _nextIgnoreFiles).Count(_filter.ForgetIgnoreFile) > 0;
+                _ignoreFiles = _nextIgnoreFiles;
+                if (rulesChanged)
+                {
+                    // The filter's verdicts may have changed with the ignore rules: judge every path again.
                     _snapshot = new Dictionary<string, Entry>(StringComparer.Ordinal);
                     _ignored.Clear();
                     _snapshot = Scan();
+                    _ignoreFiles = _nextIgnoreFiles;
                 }
 
                 foreach (var path in changed)
@@ -87,9 +123,6 @@ public sealed class PollingWatcher : IFileWatcher
     /// <summary>The pause before the next scan: the interval, or with stretching long enough that scanning stays a small duty.</summary>
     public static TimeSpan PauseAfter(TimeSpan interval, TimeSpan lastScan, bool stretch) =>
         stretch ? TimeSpan.FromTicks(Math.Max(interval.Ticks, lastScan.Ticks * MaxDutyFactor)) : interval;
-
-    private static bool IsIgnoreFile(string path) =>
-        Path.GetFileName(path) is ".gitignore" || path.EndsWith(Path.Combine(".git", "info", "exclude"), StringComparison.Ordinal);
 
     private static IEnumerable<string> Diff(Dictionary<string, Entry> before, Dictionary<string, Entry> after)
     {
@@ -116,6 +149,7 @@ public sealed class PollingWatcher : IFileWatcher
         var previous = _snapshot;
         var snapshot = new Dictionary<string, Entry>(previous.Count, StringComparer.Ordinal);
         var ignored = new HashSet<string>(StringComparer.Ordinal);
+        var ignoreFiles = new Dictionary<string, Entry>(StringComparer.Ordinal);
         var pending = new Stack<string>(_roots);
         while (pending.Count > 0)
         {
@@ -135,15 +169,18 @@ public sealed class PollingWatcher : IFileWatcher
 
             foreach (var found in entries)
             {
-                // A path kept or ignored last time gets the same verdict without asking the filter again, except an
-                // ignore file that changed: asking the filter about it makes the filter read it again.
+                // A path kept or ignored last time gets the same verdict without asking the filter again (an edited
+                // ignore file clears these verdicts).
                 var entry = new Entry(found.IsDirectory, found.Length, found.LastWriteTicks);
-                var known = previous.TryGetValue(found.Path, out var before)
-                    ? (before != entry && IsIgnoreFile(found.Path) ? null : true)
-                    : _ignored.Contains(found.Path) ? false : (bool?)null;
-                if (found.IsDirectory)
+                var known = previous.ContainsKey(found.Path) ? true : _ignored.Contains(found.Path) ? false : (bool?)null;
+                if (!found.IsDirectory && PathFilter.IsIgnoreFile(found.Path))
                 {
-                    if (found.IsLink || _filter.SkipsFolder(found.Path))
+                    ignoreFiles[found.Path] = entry;
+                }
+
+                if (found.IsDirectory && !found.IsLink)
+                {
+                    if (_filter.SkipsFolder(found.Path))
                     {
                         continue;
                     }
@@ -170,6 +207,7 @@ public sealed class PollingWatcher : IFileWatcher
         }
 
         _ignored = ignored;
+        _nextIgnoreFiles = ignoreFiles;
         LastScan = clock.Elapsed;
         return snapshot;
     }

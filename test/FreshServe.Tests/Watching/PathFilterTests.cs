@@ -31,4 +31,34 @@ public sealed class PathFilterTests
         var filter = new PathFilter([folder.Path], new WatchOptions { Include = ["*.py", "templates/**/*.html"] });
         Assert.Equal(matters, filter.Matters(Path.Combine(folder.Path, relative), isDirectory: false));
     }
+
+    [Theory]
+    [InlineData("dist", false)]
+    [InlineData("web/dist", false)]
+    [InlineData("tests", false)]
+    [InlineData("tests/unit", false)]
+    [InlineData("web/tests", true)]
+    [InlineData("build", false)]
+    [InlineData("src", true)]
+    public void Exclude_globs_leave_out_the_folders_themselves(string relative, bool matters)
+    {
+        using var folder = new TempFolder();
+        var filter = new PathFilter([folder.Path], new WatchOptions { Exclude = ["dist", "tests/**", "build/"] });
+        Assert.Equal(matters, filter.Matters(Path.Combine(folder.Path, relative), isDirectory: true));
+    }
+
+    [Theory]
+    [InlineData(".app.py.swp", false)]
+    [InlineData("app.py~", false)]
+    [InlineData("stale.pyc", false)]
+    [InlineData("views_test.py", false)]
+    [InlineData("node_modules", false)]
+    [InlineData("app.py", true)]
+    [InlineData("pkg", true)]
+    public void A_gone_path_named_like_an_ignored_file_is_taken_for_that_file(string relative, bool matters)
+    {
+        using var folder = new TempFolder();
+        var filter = new PathFilter([folder.Path], new WatchOptions { Exclude = ["*_test.py"] });
+        Assert.Equal(matters, filter.MattersGone(Path.Combine(folder.Path, relative)));
+    }
 }

@@ -107,6 +107,32 @@ public sealed class WatchEndToEndTests
     }
 
     [Fact]
+    public async Task With_poll_a_burst_longer_than_the_poll_interval_gives_exactly_one_restart()
+    {
+        using var folder = new TempFolder();
+        var app = folder.Write("app.py", "one");
+        // The default interval; a window wider than the default, for a loaded machine (as in the test above).
+        await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--poll", "--debounce", "300", "--", .. ShowChanged]);
+        await fs.WaitForLineAsync(@"worker changed=\[\] generation 1", Patience);
+
+        // About 1.5 s of writes: several scans land inside the burst.
+        for (var i = 0; i < 150; i++)
+        {
+            folder.Write($"data/item{i:D3}.json", $"{{\"n\": {i}}}");
+            await Task.Delay(10);
+        }
+
+        File.WriteAllText(app, "two");
+        await fs.WaitForLineAsync(@"worker changed=.* generation 2", Patience);
+
+        // The next edit makes generation 3: the burst restarted exactly once.
+        await Task.Delay(1000);
+        File.WriteAllText(folder.File("data/item000.json"), "{}");
+        await fs.WaitForLineAsync(@"worker changed=\[data/item000\.json\] generation 3", Patience);
+        Assert.True(fs.Count("restarting") == 2, fs.Output);
+    }
+
+    [Fact]
     public async Task FRESHSERVE_POLL_1_polls()
     {
         using var folder = new TempFolder();
