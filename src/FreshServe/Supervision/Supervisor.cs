@@ -191,25 +191,7 @@ public sealed class Supervisor
                     await FreePortAfterAsync(stopping, cause, shutdown).ConfigureAwait(false);
                     var burst = await quiet.ConfigureAwait(false);
                     changed = ChangedPaths.Relative(burst, _settings.WatchRoots);
-                    if (_feedbackLoop.Observe(burst, early))
-                    {
-                        _log.FeedbackLoop(string.Join(", ", changed), Duration.Format(FeedbackLoop.SoonAfterStart), FeedbackLoop.Streak,
-                            string.Join(' ', changed.Select(path => $"-x '{path.Replace('\\', '/')}'")), Duration.Format(FeedbackLoop.Pause));
-                    }
-
-                    if (_feedbackLoop.IsEcho(burst, early))
-                    {
-                        // Slowed, never dropped; an edit during the pause ends it and joins this restart.
-                        var edit = _changes.WaitForChangeAsync(shutdown);
-                        if (await Task.WhenAny(Task.Delay(FeedbackLoop.Pause, shutdown), edit).ConfigureAwait(false) == edit)
-                        {
-                            var more = ChangedPaths.Relative(await _changes.WaitForQuietAsync(shutdown).ConfigureAwait(false), _settings.WatchRoots);
-                            changed = [.. more.Union(changed, StringComparer.Ordinal)];
-                            cause.Reason = $"{ChangedPaths.Describe(changed)} changed";
-                        }
-
-                        shutdown.ThrowIfCancellationRequested();
-                    }
+                    changed = await SlowDownEchoAsync(burst, early, changed, cause, shutdown).ConfigureAwait(false);
                 }
                 else if (first == manual)
                 {
@@ -282,6 +264,36 @@ public sealed class Supervisor
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// The server's own write as it starts (see <see cref="FeedbackLoop"/>): named once, then slowed, never dropped. An
+    /// edit during the pause ends it and joins this restart. Returns the changed paths the next generation gets.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> SlowDownEchoAsync(IReadOnlyList<string> burst, bool early, IReadOnlyList<string> changed,
+        RestartCause cause, CancellationToken shutdown)
+    {
+        if (_feedbackLoop.Observe(burst, early))
+        {
+            _log.FeedbackLoop(string.Join(", ", changed), Duration.Format(FeedbackLoop.SoonAfterStart), FeedbackLoop.Streak,
+                string.Join(' ', changed.Select(path => $"-x '{path.Replace('\\', '/')}'")), Duration.Format(FeedbackLoop.Pause));
+        }
+
+        if (!_feedbackLoop.IsEcho(burst, early))
+        {
+            return changed;
+        }
+
+        var edit = _changes.WaitForChangeAsync(shutdown);
+        if (await Task.WhenAny(Task.Delay(FeedbackLoop.Pause, shutdown), edit).ConfigureAwait(false) == edit)
+        {
+            var more = ChangedPaths.Relative(await _changes.WaitForQuietAsync(shutdown).ConfigureAwait(false), _settings.WatchRoots);
+            changed = [.. more.Union(changed, StringComparer.Ordinal)];
+            cause.Reason = $"{ChangedPaths.Describe(changed)} changed";
+        }
+
+        shutdown.ThrowIfCancellationRequested();
+        return changed;
     }
 
     /// <summary>Logs a worker's own exit; returns how long to wait before restarting it, or null to wait for a change.</summary>
