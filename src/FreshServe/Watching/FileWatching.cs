@@ -150,9 +150,16 @@ public sealed class FileWatching : IFileWatcher
 
     private void CheckRootsEvery(TimeSpan every)
     {
-        while (!_stop.Token.WaitHandle.WaitOne(every))
+        try
         {
-            CheckRoots();
+            while (!_stop.Token.WaitHandle.WaitOne(every))
+            {
+                CheckRoots();
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed while a check ran longer than Dispose waits for it: nothing is left to check.
         }
     }
 
