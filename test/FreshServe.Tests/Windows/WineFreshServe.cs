@@ -140,7 +140,16 @@ public sealed class WineFreshServe : IAsyncDisposable
         if (!_process.HasExited)
         {
             Infrastructure.ProcessProbe.Signal(Pid, Infrastructure.ProcessProbe.SIGKILL);
-            await _process.WaitForExitAsync();
+            // Bounded: a Wine process left holding the output pipe would otherwise keep the wait (and the suite) forever;
+            // the leftover check below names it.
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await _process.WaitForExitAsync(patience.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
         }
 
         // A killed freshserve's job closes as Wine notices the death; give it time before calling anything a leak.

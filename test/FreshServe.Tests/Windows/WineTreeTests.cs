@@ -46,8 +46,10 @@ public sealed class WineTreeTests(WineFixture wine)
         await Task.Delay(3000);
         Assert.DoesNotContain("generation 2", fs.Output);
 
+        // Until the restart is done: killed between creating its worker suspended and putting it in the job, freshserve
+        // would leave that worker suspended outside the job.
         folder.Write("app.txt", "edited");
-        await fs.WaitForLineAsync(@"app\.txt changed", Patience);
+        await fs.WaitForLineAsync(@"restarted \(generation 2\) . app\.txt changed", Patience);
     }
 
     [Fact]
