@@ -10,80 +10,60 @@ public static class ReadinessProbe
     /// <param name="maxPause">The longest pause between two attempts (they start at a few ms and grow).</param>
     public static async Task<bool> WaitForHttpAsync(Uri url, TimeSpan timeout, CancellationToken cancellationToken, TimeSpan? maxPause = null)
     {
-        var longest = (maxPause ?? TimeSpan.FromMilliseconds(50)).TotalMilliseconds;
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        budget.CancelAfter(timeout);
         using var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false, PooledConnectionLifetime = TimeSpan.Zero };
         using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
-        var pause = TimeSpan.FromMilliseconds(5);
-        while (!budget.IsCancellationRequested)
+        return await RetryAsync(async budget =>
         {
             try
             {
-                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(budget.Token);
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(budget);
                 attempt.CancelAfter(TimeSpan.FromSeconds(2));
                 using var request = new HttpRequestMessage(HttpMethod.Get, url);
                 using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token).ConfigureAwait(false);
-                if ((int)response.StatusCode is >= 200 and < 400)
-                {
-                    return true;
-                }
+                return (int)response.StatusCode is >= 200 and < 400;
             }
             catch (HttpRequestException)
             {
+                return false;
             }
             catch (OperationCanceledException) when (!budget.IsCancellationRequested)
             {
+                return false; // this attempt's own 2 s
             }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-
-            try
-            {
-                await Task.Delay(pause, budget.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-
-            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 1.5, longest));
-        }
-
-        cancellationToken.ThrowIfCancellationRequested();
-        return false;
+        }, timeout, TimeSpan.FromMilliseconds(5), maxPause ?? TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
     }
 
-    public static async Task<bool> WaitForConnectAsync(int port, TimeSpan timeout, CancellationToken cancellationToken, TimeSpan? maxPause = null)
+    public static Task<bool> WaitForConnectAsync(int port, TimeSpan timeout, CancellationToken cancellationToken, TimeSpan? maxPause = null) =>
+        RetryAsync(async budget =>
+                await CanConnectAsync(IPAddress.Loopback, port, budget).ConfigureAwait(false)
+                || await CanConnectAsync(IPAddress.IPv6Loopback, port, budget).ConfigureAwait(false),
+            timeout, TimeSpan.FromMilliseconds(2), maxPause ?? TimeSpan.FromMilliseconds(20), cancellationToken);
+
+    /// <summary>
+    /// Tries until an attempt succeeds (true) or <paramref name="timeout"/> passes (false), pausing between attempts
+    /// from <paramref name="firstPause"/> up to <paramref name="maxPause"/>; throws if <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    private static async Task<bool> RetryAsync(Func<CancellationToken, Task<bool>> attempt, TimeSpan timeout, TimeSpan firstPause,
+        TimeSpan maxPause, CancellationToken cancellationToken)
     {
-        var longest = (maxPause ?? TimeSpan.FromMilliseconds(20)).TotalMilliseconds;
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         budget.CancelAfter(timeout);
-        var pause = TimeSpan.FromMilliseconds(2);
-        while (!budget.IsCancellationRequested)
+        var pause = firstPause;
+        try
         {
-            if (await CanConnectAsync(IPAddress.Loopback, port, budget.Token).ConfigureAwait(false)
-                || await CanConnectAsync(IPAddress.IPv6Loopback, port, budget.Token).ConfigureAwait(false))
-            {
-                return true;
-            }
-
-            try
+            while (!await attempt(budget.Token).ConfigureAwait(false))
             {
                 await Task.Delay(pause, budget.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 3 / 2, maxPause.Ticks));
             }
 
-            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 1.5, longest));
+            return true;
         }
-
-        cancellationToken.ThrowIfCancellationRequested();
-        return false;
+        catch (OperationCanceledException) when (budget.IsCancellationRequested)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return false;
+        }
     }
 
     private static async Task<bool> CanConnectAsync(IPAddress address, int port, CancellationToken cancellationToken)
