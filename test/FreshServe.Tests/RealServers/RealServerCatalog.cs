@@ -166,7 +166,7 @@ public static class RealServerCatalog
     public static readonly RealServer GoBuildInShell = GoRun with
     {
         Name = "go build in sh -c (README)",
-        Command = ["sh", "-c", "go build -o app . && ./app -port @PORT@"],
+        Command = ["sh", "-c", "go build -o app . && ./app --port @PORT@"],
     };
 
     public static readonly RealServer RubyHttpd = new(
