@@ -38,7 +38,7 @@ public static class Duration
             return false;
         }
 
-        if (!unit && amount != 0)
+        if (!unit && s != "0")
         {
             bareNumber = true;
             return false;

@@ -28,6 +28,7 @@ public sealed class DurationTests
     [InlineData("5h")]
     [InlineData("250")]
     [InlineData("1e3ms")]
+    [InlineData("0.0")]
     public void Bad_durations_are_rejected(string text) => Assert.False(Duration.TryParse(text, out _));
 
     [Theory]
@@ -121,6 +122,8 @@ public sealed class DurationTests
     [InlineData("2m")]
     [InlineData(" 5 S ")]
     [InlineData("0")]
+    [InlineData("0.0")]
+    [InlineData(".5s")]
     [InlineData("50")]
     [InlineData("soon")]
     [InlineData("-5s")]
