@@ -124,18 +124,18 @@ public sealed class DoctorReport(SessionRegistry registry, string folder)
     private void WriteFolder()
     {
         _out.WriteLine($"This folder ({folder})");
-        var fileSystem = FolderFileSystem.Of(folder);
+        var fileSystem = Watching.FolderFileSystem.Of(folder);
         if (fileSystem is null)
         {
-            _out.WriteLine("  · the file system type is not checked on this system; if saves go unnoticed, the folder needs polling.");
+            _out.WriteLine("  · the file system could not be checked here; if saves go unnoticed, use freshserve watch --poll.");
         }
         else if (fileSystem.NeedsPolling)
         {
-            _out.WriteLine($"  ✗ needs polling: it is on {fileSystem.Type} (mounted at {fileSystem.MountPoint}), and {fileSystem.PollingReason}.");
+            _out.WriteLine($"  ✗ needs polling: it is on {fileSystem.Where}, {fileSystem.PollingReason}. freshserve watch polls it by itself.");
         }
         else
         {
-            _out.WriteLine($"  ✓ no polling needed: it is on {fileSystem.Type} (mounted at {fileSystem.MountPoint}), which reports every save.");
+            _out.WriteLine($"  ✓ no polling needed: it is on {fileSystem.Where}, which reports every save.");
         }
 
         _out.WriteLine();

@@ -45,17 +45,16 @@ public sealed class WatchCommand
     [Range(1, 65535, ErrorMessage = "--port must be between 1 and 65535")]
     public int? Port { get; set; }
 
-    [Option("--debounce <MS>", "Quiet time after the last change before the new server starts, in ms. Default: 50.", CommandOptionType.SingleValue)]
-    [Range(0, 60_000, ErrorMessage = "--debounce must be between 0 and 60000 ms")]
-    public int? DebounceMs { get; set; }
+    [Option("--debounce <DURATION>", "Quiet time after the last change before the new server starts (0 to 60s). Default: 50ms.", CommandOptionType.SingleValue)]
+    public string? Debounce { get; set; }
 
     [Option("--stop-signal <SIGNAL>", "The signal that asks the server tree to stop. Default: SIGTERM.", CommandOptionType.SingleValue)]
     public string? StopSignal { get; set; }
 
-    [Option("--stop-timeout <DURATION>", "How long the tree may take to stop before it is killed (500ms, 5s). Default: 5s.", CommandOptionType.SingleValue)]
+    [Option("--stop-timeout <DURATION>", "How long the tree may take to stop before it is killed (0 to 10m). Default: 5s.", CommandOptionType.SingleValue)]
     public string? StopTimeout { get; set; }
 
-    [Option("--port-timeout <DURATION>", "How long to wait for the port to be free before giving up. Default: 10s.", CommandOptionType.SingleValue)]
+    [Option("--port-timeout <DURATION>", "How long to wait for the port to be free before giving up (100ms to 10m). Default: 10s.", CommandOptionType.SingleValue)]
     public string? PortTimeout { get; set; }
 
     [Option("--replace", "If another freshserve already watches this folder or port, stop it and take over.", CommandOptionType.NoValue)]
@@ -80,7 +79,7 @@ public sealed class WatchCommand
     [Option("--ready-url <URL>", "Ready means this URL answers 2xx/3xx (instead of the port accepting connections).", CommandOptionType.SingleValue)]
     public string? ReadyUrl { get; set; }
 
-    [Option("--ready-timeout <DURATION>", "How long to wait for ready before warning (the server keeps running). Default: 60s.", CommandOptionType.SingleValue)]
+    [Option("--ready-timeout <DURATION>", "How long to wait for ready before warning, the server keeps running (100ms to 1h). Default: 60s.", CommandOptionType.SingleValue)]
     public string? ReadyTimeout { get; set; }
 
     [Option("--restart-on-crash", "Restart a server that crashes (exits by itself with a non-zero code), waiting longer after each crash in a row (0.5s up to 30s). A clean exit (code 0) waits for a change.", CommandOptionType.NoValue)]
@@ -119,9 +118,8 @@ public sealed class WatchCommand
     [Option("--poll", "Poll for changes instead of using file events (also FRESHSERVE_POLL=1).", CommandOptionType.NoValue)]
     public bool Poll { get; set; }
 
-    [Option("--poll-interval <MS>", "Time between two polls, in ms. Default: 500.", CommandOptionType.SingleValue)]
-    [Range(10, 60_000, ErrorMessage = "--poll-interval must be between 10 and 60000 ms")]
-    public int? PollIntervalMs { get; set; }
+    [Option("--poll-interval <DURATION>", "Time between two polls (10ms to 60s). Default: 500ms.", CommandOptionType.SingleValue)]
+    public string? PollInterval { get; set; }
 
     /// <summary>Everything after <c>--</c>: the server command, verbatim.</summary>
     public string[] RemainingArguments { get; set; } = [];
@@ -402,12 +400,8 @@ public sealed class WatchCommand
         var noInput = NoInput || IsSet("FRESHSERVE_NO_INPUT") || file?.NoInput == true;
         var keys = stdinIsTerminal && !noInput;
         var stopSignal = StopSignal ?? file?.StopSignal;
-        var stopTimeout = StopTimeout ?? file?.StopTimeout;
-        var portTimeout = PortTimeout ?? file?.PortTimeout;
-        var readyTimeout = ReadyTimeout ?? file?.ReadyTimeout;
-
-        var parsedReadyTimeout = readyTimeout is null ? TimeSpan.FromSeconds(60) : Duration.Parse("--ready-timeout", readyTimeout);
-        var proxy = ToProxySettings(file, parsedReadyTimeout);
+        var readyTimeout = Resolve(DurationSetting.ReadyTimeout, ReadyTimeout, file?.ReadyTimeout);
+        var proxy = ToProxySettings(file, readyTimeout);
         return new WatchSettings
         {
             Command = command[0],
@@ -417,12 +411,12 @@ public sealed class WatchCommand
             Port = proxy is not null ? null : _port,
             Proxy = proxy,
             Environment = env,
-            Debounce = TimeSpan.FromMilliseconds(DebounceMs ?? file?.Debounce ?? 50),
+            Debounce = Resolve(DurationSetting.Debounce, Debounce, file?.Debounce),
             Stop = new StopPolicy(
                 stopSignal is null ? Cli.StopSignal.Term : StopSignals.Parse(stopSignal),
-                stopTimeout is null ? TimeSpan.FromSeconds(5) : Duration.Parse("--stop-timeout", stopTimeout)),
-            PortTimeout = portTimeout is null ? TimeSpan.FromSeconds(10) : Duration.Parse("--port-timeout", portTimeout),
-            ReadyTimeout = parsedReadyTimeout,
+                Resolve(DurationSetting.StopTimeout, StopTimeout, file?.StopTimeout)),
+            PortTimeout = Resolve(DurationSetting.PortTimeout, PortTimeout, file?.PortTimeout),
+            ReadyTimeout = readyTimeout,
             ReadyUrl = _readyUrl,
             RestartOnCrash = RestartOnCrash || file?.RestartOnCrash == true,
             Replace = Replace || file?.Replace == true,
@@ -454,7 +448,7 @@ public sealed class WatchCommand
             : IsSet("FRESHSERVE_POLL") ? $"FRESHSERVE_POLL={Environment.GetEnvironmentVariable("FRESHSERVE_POLL")}"
             : file?.Poll == true ? $"poll in {Path.GetFileName(file.Path)}"
             : null;
-        var pollIntervalMs = PollIntervalMs ?? file?.PollInterval;
+        var pollInterval = PollInterval is not null ? DurationSetting.PollInterval.Parse(PollInterval) : file?.PollInterval;
         return new WatchOptions
         {
             Include = Include.Length > 0 ? Include : file?.Include is { Count: > 0 } fileInclude ? fileInclude : presetIncludes,
@@ -462,8 +456,8 @@ public sealed class WatchCommand
             DefaultIgnores = !(NoDefaultIgnore || file?.NoDefaultIgnore == true),
             GitIgnore = !(NoGitIgnore || file?.NoGitignore == true),
             ForcePollReason = forcePollReason,
-            PollInterval = pollIntervalMs is { } ms ? TimeSpan.FromMilliseconds(ms) : WatchOptions.DefaultPollInterval,
-            StretchPollInterval = pollIntervalMs is null,
+            PollInterval = pollInterval ?? WatchOptions.DefaultPollInterval,
+            StretchPollInterval = pollInterval is null,
         };
     }
 
@@ -492,6 +486,10 @@ public sealed class WatchCommand
         // A named preset reads the server's arguments the way recognition would, if it recognizes the same server.
         return recognized?.Preset.Name == preset.Name ? recognized : new PresetMatch(preset, args);
     }
+
+    /// <summary>A duration: the command line's (checked here), else the file's (checked when the file was read), else the default.</summary>
+    private static TimeSpan Resolve(DurationSetting setting, string? option, TimeSpan? fromFile) =>
+        option is not null ? setting.Parse(option) : fromFile ?? setting.Default;
 
     private static bool IsSet(string variable) =>
         Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value && value is not ("0" or "false");

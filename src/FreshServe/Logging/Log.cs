@@ -51,6 +51,12 @@ public static partial class Log
     [LoggerMessage(14, LogLevel.Warning, "! the server did not exit within {Timeout} of {Signal}; sent SIGKILL. Each restart waits that long: if it stops on another signal, give --stop-signal; else a shorter --stop-timeout", EventName = nameof(ForcedKill))]
     public static partial void ForcedKill(this ILogger logger, string signal, string timeout);
 
+    [LoggerMessage(550, LogLevel.Warning, "! killed the worker tree at the second Ctrl+C (or stop signal), {Elapsed} after {Signal}", EventName = nameof(KilledAtSecondRequest))]
+    public static partial void KilledAtSecondRequest(this ILogger logger, string signal, string elapsed);
+
+    [LoggerMessage(551, LogLevel.Warning, "! the server did not exit within {Timeout} of {Signal}; sent SIGKILL. If it needs longer to shut down cleanly, give a longer --stop-timeout; if it stops on another signal, give --stop-signal", EventName = nameof(ForcedKillSoon))]
+    public static partial void ForcedKillSoon(this ILogger logger, string signal, string timeout);
+
     [LoggerMessage(30, LogLevel.Warning, "! polling every {IntervalMs} ms instead of file events: {Reason}", EventName = nameof(PollingInstead))]
     public static partial void PollingInstead(this ILogger logger, string reason, long intervalMs);
 

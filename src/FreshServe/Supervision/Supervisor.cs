@@ -339,7 +339,21 @@ public sealed class Supervisor
         }
         else if (outcome.Forced && _settings.Stop.Signal != StopSignal.Kill)
         {
-            _log.ForcedKill(_settings.Stop.Signal.Name(), Duration.Format(_settings.Stop.Timeout));
+            // What happened, not what was configured: a second Ctrl+C cuts the wait short.
+            var signal = _settings.Stop.Signal.Name();
+            if (force.IsCancellationRequested && outcome.Elapsed < _settings.Stop.Timeout)
+            {
+                _log.KilledAtSecondRequest(signal, Duration.Format(outcome.Elapsed));
+            }
+            else if (_settings.Stop.Timeout < TimeSpan.FromSeconds(1))
+            {
+                // So short a wait more likely cut a clean shutdown off than met a server that ignores the signal.
+                _log.ForcedKillSoon(signal, Duration.Format(_settings.Stop.Timeout));
+            }
+            else
+            {
+                _log.ForcedKill(signal, Duration.Format(_settings.Stop.Timeout));
+            }
         }
 
         _log.Stopped(generation, Duration.Format(outcome.Elapsed), outcome.Forced ? " (forced)" : string.Empty);

@@ -110,6 +110,10 @@ internal static unsafe partial class Kernel32
         IntPtr threadAttributes, [MarshalAs(UnmanagedType.Bool)] bool inheritHandles, uint creationFlags, char* environment,
         string? currentDirectory, StartupInfo* startupInfo, ProcessInformation* processInformation);
 
+    /// <summary>What kind of drive holds <paramref name="rootPath"/> (C:\ or \\server\share\): 4 is DRIVE_REMOTE, a network drive.</summary>
+    [LibraryImport(Lib, EntryPoint = "GetDriveTypeW", StringMarshalling = StringMarshalling.Utf16)]
+    public static partial uint GetDriveType(string rootPath);
+
     [LibraryImport(Lib, EntryPoint = "CreateJobObjectW", SetLastError = true, StringMarshalling = StringMarshalling.Utf16)]
     public static partial IntPtr CreateJobObject(IntPtr attributes, string? name);
 
