@@ -8,8 +8,8 @@ namespace FreshServe.Processes.Unix;
 /// Starts each worker with posix_spawn as the leader of a new process group, so one signal to the group reaches
 /// every process a shell wrapper, npm or a reloader starts under it; stopping also collects what left the group
 /// (see <see cref="WorkerTree"/>). On Linux freshserve becomes a child subreaper, so orphans of a worker tree are
-/// re-parented to freshserve rather than to init and stay findable; their exit status is collected by pid when the
-/// tree is stopped. One <see cref="SupervisorGuard"/> per session kills the trees if freshserve itself dies.
+/// re-parented to freshserve rather than to init and stay findable; <see cref="OrphanReaper"/> collects their exit
+/// status as soon as they die. One <see cref="SupervisorGuard"/> per session kills the trees if freshserve itself dies.
 /// </summary>
 [UnsupportedOSPlatform("windows")]
 public sealed class UnixWorkerLauncher : IWorkerLauncher
@@ -20,7 +20,6 @@ public sealed class UnixWorkerLauncher : IWorkerLauncher
     // Random v4 GUIDs come from the OS's secure generator, without loading OpenSSL as RandomNumberGenerator does (5 MB RSS).
     private readonly string _token = Guid.NewGuid().ToString("N");
     private readonly Lazy<SupervisorGuard> _guard;
-    private readonly OrphanReaper _reaper = new();
 
     public UnixWorkerLauncher()
     {
@@ -28,6 +27,7 @@ public sealed class UnixWorkerLauncher : IWorkerLauncher
         if (OperatingSystem.IsLinux())
         {
             Libc.prctl(Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+            OrphanReaper.Start();
         }
     }
 
@@ -45,7 +45,7 @@ public sealed class UnixWorkerLauncher : IWorkerLauncher
             .Append($"{TokenVariable}={_token}");
         var pid = PosixSpawn.Spawn(spec.FileName, argv, envp, spec.WorkingDirectory,
             stdinFrom: spec.DetachStdin ? -2 : -1, silenceOutput: false);
-        return new UnixWorker(pid, new WorkerTree(pid, $"{TokenVariable}={_token}", p => p == guard.Pid, _reaper));
+        return new UnixWorker(pid, new WorkerTree(pid, $"{TokenVariable}={_token}", p => p == guard.Pid));
     }
 }
 
@@ -78,6 +78,7 @@ internal sealed class UnixWorker : IWorker
             var result = Libc.waitpid(Pid, out var status, 0);
             if (result == Pid)
             {
+                OrphanReaper.Reaped(Pid);
                 _exited.TrySetResult(Libc.DecodeWaitStatus(status));
                 return;
             }
@@ -85,6 +86,7 @@ internal sealed class UnixWorker : IWorker
             if (result == -1 && Marshal.GetLastPInvokeError() != Libc.EINTR)
             {
                 // Reaped elsewhere (should not happen): report an unknown exit rather than hang.
+                OrphanReaper.Reaped(Pid);
                 _exited.TrySetResult(-1);
                 return;
             }
