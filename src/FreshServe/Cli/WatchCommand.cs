@@ -317,6 +317,11 @@ public sealed class WatchCommand
 
         // The globs really watched: the preset's, unless --include or the file's include chose others.
         log.PresetUsed(_preset.Preset.Name, string.Join(" ", settings.Watching.Include.Count > 0 ? settings.Watching.Include : ["every file"]));
+        if (_stopSignalFromPreset && settings.Stop.Signal != Cli.StopSignal.Term)
+        {
+            log.PresetStopSignal(_preset.Preset.Name, settings.Stop.Signal.Name());
+        }
+
         if (_preset.ReloaderWarning(settings.Environment) is { } warning)
         {
             log.TwoReloaders(warning);
@@ -326,6 +331,7 @@ public sealed class WatchCommand
     // What ToSettings resolved, for the start-up log lines.
     private string? _configPath;
     private PresetMatch? _preset;
+    private bool _stopSignalFromPreset;
     private int? _port;
     private string? _portSource;
     private Uri? _readyUrl;
@@ -402,6 +408,7 @@ public sealed class WatchCommand
         var noInput = NoInput || IsSet("FRESHSERVE_NO_INPUT") || file?.NoInput == true;
         var keys = stdinIsTerminal && !noInput;
         var stopSignal = StopSignal ?? file?.StopSignal;
+        _stopSignalFromPreset = stopSignal is null && _preset is not null;
         var stopTimeout = StopTimeout ?? file?.StopTimeout;
         var portTimeout = PortTimeout ?? file?.PortTimeout;
         var readyTimeout = ReadyTimeout ?? file?.ReadyTimeout;
@@ -419,7 +426,7 @@ public sealed class WatchCommand
             Environment = env,
             Debounce = TimeSpan.FromMilliseconds(DebounceMs ?? file?.Debounce ?? 50),
             Stop = new StopPolicy(
-                stopSignal is null ? Cli.StopSignal.Term : StopSignals.Parse(stopSignal),
+                stopSignal is null ? _preset?.Preset.StopSignal ?? Cli.StopSignal.Term : StopSignals.Parse(stopSignal),
                 stopTimeout is null ? TimeSpan.FromSeconds(5) : Duration.Parse("--stop-timeout", stopTimeout)),
             PortTimeout = portTimeout is null ? TimeSpan.FromSeconds(10) : Duration.Parse("--port-timeout", portTimeout),
             ReadyTimeout = parsedReadyTimeout,
