@@ -49,7 +49,7 @@ public sealed class WatchCommand
     [Range(0, 60_000, ErrorMessage = "--debounce must be between 0 and 60000 ms")]
     public int? DebounceMs { get; set; }
 
-    [Option("--stop-signal <SIGNAL>", "The signal that asks the server tree to stop. Default: SIGTERM.", CommandOptionType.SingleValue)]
+    [Option("--stop-signal <SIGNAL>", "The signal that asks the server tree to stop. Default: the preset's (SIGINT for go run), else SIGTERM.", CommandOptionType.SingleValue)]
     public string? StopSignal { get; set; }
 
     [Option("--stop-timeout <DURATION>", "How long the tree may take to stop before it is killed (500ms, 5s). Default: 5s.", CommandOptionType.SingleValue)]
