@@ -186,7 +186,7 @@ public sealed class WatchCommand
         var proxy = settings.Proxy is { } proxySettings ? await StartProxyAsync(proxySettings, log, shutdown.Token).ConfigureAwait(false) : null;
         try
         {
-            var supervisor = new Supervisor(settings, WorkerLaunchers.ForThisPlatform(),
+            var supervisor = new Supervisor(settings, WorkerLaunchers.ForThisPlatform(log),
                 new ChangeDebouncer(settings.Debounce, TimeSpan.FromSeconds(2)), log, session, proxy);
 
             log.Watching(string.Join(", ", settings.WatchRoots), settings.Proxy is null

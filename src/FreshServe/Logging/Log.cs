@@ -128,6 +128,9 @@ public static partial class Log
     [LoggerMessage(500, LogLevel.Information, "  preset {Preset}: stops the server with {Signal} (--stop-signal to change)", EventName = nameof(PresetStopSignal))]
     public static partial void PresetStopSignal(this ILogger logger, string preset, string signal);
 
+    [LoggerMessage(501, LogLevel.Debug, "  {What}", EventName = nameof(WorkerJobEntry))]
+    public static partial void WorkerJobEntry(this ILogger logger, string what);
+
     [LoggerMessage(33, LogLevel.Information, "  polling every {IntervalMs} ms ({Reason})", EventName = nameof(Polling))]
     public static partial void Polling(this ILogger logger, string reason, long intervalMs);
 
