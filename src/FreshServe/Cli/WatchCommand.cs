@@ -181,7 +181,7 @@ public sealed class WatchCommand
             },
         };
         using var session = await new SessionGuard(SessionRegistry.ForCurrentUser(), log)
-            .OpenAsync(ownRecord, settings.Replace, settings.Stop.Timeout).ConfigureAwait(false);
+            .OpenAsync(ownRecord, settings.Replace, settings.Stop).ConfigureAwait(false);
 
         var proxy = settings.Proxy is { } proxySettings ? await StartProxyAsync(proxySettings, log, shutdown.Token).ConfigureAwait(false) : null;
         try

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Microsoft.Extensions.Logging;
@@ -217,22 +216,7 @@ internal sealed class WindowsWorker : IWorker
         await _stopping.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            var clock = Stopwatch.StartNew();
-            if (TreeGone())
-            {
-                return new(clock.Elapsed, Forced: false);
-            }
-
-            var graceful = policy.Signal != Cli.StopSignal.Kill && !forceNow.IsCancellationRequested;
-            var delivered = graceful && Kernel32.GenerateConsoleCtrlEvent(Kernel32.CTRL_BREAK_EVENT, (uint)Pid);
-            if (delivered && await WaitForTreeGoneAsync(policy.Timeout, forceNow).ConfigureAwait(false))
-            {
-                return new(clock.Elapsed, Forced: false);
-            }
-
-            Kernel32.TerminateJobObject(_job, 1);
-            await WaitForTreeGoneAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
-            return new(clock.Elapsed, Forced: true) { GracefulDelivered = delivered || !graceful };
+            return await TreeStopper.StopAsync(new Stoppable(this), policy, forceNow).ConfigureAwait(false);
         }
         finally
         {
@@ -240,30 +224,16 @@ internal sealed class WindowsWorker : IWorker
         }
     }
 
-    private async Task<bool> WaitForTreeGoneAsync(TimeSpan timeout, CancellationToken forceNow)
+    /// <summary>The Windows hooks of <see cref="TreeStopper"/>: Ctrl+Break to the worker's console group, then the job.</summary>
+    private sealed class Stoppable(WindowsWorker worker) : IStoppableTree
     {
-        var deadline = Stopwatch.StartNew();
-        var pause = TimeSpan.FromMilliseconds(2);
-        while (!TreeGone())
-        {
-            if (deadline.Elapsed >= timeout || forceNow.IsCancellationRequested)
-            {
-                return false;
-            }
+        public Task? Changed => worker.Exited;
 
-            try
-            {
-                await Task.Delay(pause, forceNow).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
+        public bool IsGone() => worker.TreeGone();
 
-            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 25));
-        }
+        public bool SendGraceful(Cli.StopSignal signal) => Kernel32.GenerateConsoleCtrlEvent(Kernel32.CTRL_BREAK_EVENT, (uint)worker.Pid);
 
-        return true;
+        public void Force() => Kernel32.TerminateJobObject(worker._job, 1);
     }
 
     public async ValueTask DisposeAsync()
