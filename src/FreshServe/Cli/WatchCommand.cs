@@ -48,7 +48,7 @@ public sealed class WatchCommand
     [Option("--debounce <DURATION>", "Quiet time after the last change before the new server starts (0 to 60s). Default: 50ms.", CommandOptionType.SingleValue)]
     public string? Debounce { get; set; }
 
-    [Option("--stop-signal <SIGNAL>", "The signal that asks the server tree to stop. Default: SIGTERM.", CommandOptionType.SingleValue)]
+    [Option("--stop-signal <SIGNAL>", "The signal that asks the server tree to stop. Default: the preset's (SIGINT for go run), else SIGTERM.", CommandOptionType.SingleValue)]
     public string? StopSignal { get; set; }
 
     [Option("--stop-timeout <DURATION>", "How long the tree may take to stop before it is killed (0 to 10m). Default: 5s.", CommandOptionType.SingleValue)]
@@ -179,12 +179,12 @@ public sealed class WatchCommand
             },
         };
         using var session = await new SessionGuard(SessionRegistry.ForCurrentUser(), log)
-            .OpenAsync(ownRecord, settings.Replace, settings.Stop.Timeout).ConfigureAwait(false);
+            .OpenAsync(ownRecord, settings.Replace, settings.Stop).ConfigureAwait(false);
 
         var proxy = settings.Proxy is { } proxySettings ? await StartProxyAsync(proxySettings, log, shutdown.Token).ConfigureAwait(false) : null;
         try
         {
-            var supervisor = new Supervisor(settings, WorkerLaunchers.ForThisPlatform(),
+            var supervisor = new Supervisor(settings, WorkerLaunchers.ForThisPlatform(log),
                 new ChangeDebouncer(settings.Debounce, TimeSpan.FromSeconds(2)), log, session, proxy);
 
             log.Watching(string.Join(", ", settings.WatchRoots), settings.Proxy is null
@@ -315,6 +315,11 @@ public sealed class WatchCommand
 
         // The globs really watched: the preset's, unless --include or the file's include chose others.
         log.PresetUsed(_preset.Preset.Name, string.Join(" ", settings.Watching.Include.Count > 0 ? settings.Watching.Include : ["every file"]));
+        if (_stopSignalFromPreset && settings.Stop.Signal != Cli.StopSignal.Term)
+        {
+            log.PresetStopSignal(_preset.Preset.Name, settings.Stop.Signal.Name());
+        }
+
         if (_preset.ReloaderWarning(settings.Environment) is { } warning)
         {
             log.TwoReloaders(warning);
@@ -324,6 +329,7 @@ public sealed class WatchCommand
     // What ToSettings resolved, for the start-up log lines.
     private string? _configPath;
     private PresetMatch? _preset;
+    private bool _stopSignalFromPreset;
     private int? _port;
     private string? _portSource;
     private Uri? _readyUrl;
@@ -400,6 +406,7 @@ public sealed class WatchCommand
         var noInput = NoInput || IsSet("FRESHSERVE_NO_INPUT") || file?.NoInput == true;
         var keys = stdinIsTerminal && !noInput;
         var stopSignal = StopSignal ?? file?.StopSignal;
+        _stopSignalFromPreset = stopSignal is null && _preset is not null;
         var readyTimeout = Resolve(DurationSetting.ReadyTimeout, ReadyTimeout, file?.ReadyTimeout);
         var proxy = ToProxySettings(file, readyTimeout);
         return new WatchSettings
@@ -413,7 +420,7 @@ public sealed class WatchCommand
             Environment = env,
             Debounce = Resolve(DurationSetting.Debounce, Debounce, file?.Debounce),
             Stop = new StopPolicy(
-                stopSignal is null ? Cli.StopSignal.Term : StopSignals.Parse(stopSignal),
+                stopSignal is null ? _preset?.Preset.StopSignal ?? Cli.StopSignal.Term : StopSignals.Parse(stopSignal),
                 Resolve(DurationSetting.StopTimeout, StopTimeout, file?.StopTimeout)),
             PortTimeout = Resolve(DurationSetting.PortTimeout, PortTimeout, file?.PortTimeout),
             ReadyTimeout = readyTimeout,

@@ -130,6 +130,13 @@ public static partial class Log
     [LoggerMessage(304, LogLevel.Information, "  port {Port} is held by {Holder}; waiting up to {Timeout} for it to be free", EventName = nameof(PortHeldWaiting))]
     public static partial void PortHeldWaiting(this ILogger logger, int port, string holder, string timeout);
 
+    // Processes (500-549).
+    [LoggerMessage(500, LogLevel.Information, "  preset {Preset}: stops the server with {Signal} (--stop-signal to change)", EventName = nameof(PresetStopSignal))]
+    public static partial void PresetStopSignal(this ILogger logger, string preset, string signal);
+
+    [LoggerMessage(501, LogLevel.Debug, "  {What}", EventName = nameof(WorkerJobEntry))]
+    public static partial void WorkerJobEntry(this ILogger logger, string what);
+
     [LoggerMessage(33, LogLevel.Information, "  polling every {IntervalMs} ms ({Reason})", EventName = nameof(Polling))]
     public static partial void Polling(this ILogger logger, string reason, long intervalMs);
 

@@ -18,6 +18,12 @@ public sealed record Preset
 
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// The signal that stops this server cleanly, unless --stop-signal or stopSignal says otherwise (each checked
+    /// against the real server; see the README's presets table).
+    /// </summary>
+    public Cli.StopSignal StopSignal { get; init; } = Cli.StopSignal.Term;
+
     /// <summary>Finds the port in the server's own arguments and environment, in ways the generic detector does not know.</summary>
     public Func<IReadOnlyList<string>, IReadOnlyDictionary<string, string>, int?> FindPort { get; init; } = static (_, _) => null;
 

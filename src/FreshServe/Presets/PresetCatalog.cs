@@ -108,6 +108,8 @@ public static class PresetCatalog
         Includes = ["**/*.go", "go.mod", "go.sum", "**/templates/**"],
         ShortPIsPort = false,
         FindPort = (_, env) => PortFromEnv(env, "PORT"),
+        // On SIGINT go run waits for the program and deletes its build folder; SIGTERM leaves /tmp/go-build* behind.
+        StopSignal = Cli.StopSignal.Int,
     };
 
     public static readonly Preset Rails = new()
