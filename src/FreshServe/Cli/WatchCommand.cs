@@ -190,7 +190,7 @@ public sealed class WatchCommand
                 new ChangeDebouncer(settings.Debounce, TimeSpan.FromSeconds(2)), log, session, proxy);
 
             log.Watching(string.Join(", ", settings.WatchRoots), settings.Proxy is null
-                ? settings.Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"
+                ? settings.Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "observed when the server listens"
                 : "chosen per restart");
             LogPort(log, settings);
             LogPreset(log, settings);
@@ -271,6 +271,7 @@ public sealed class WatchCommand
             StartTime = ProcessStartTime.Of(pid) ?? 0,
             Folder = settings.WorkingDirectory,
             Port = settings.Port,
+            ProxyPort = settings.Proxy?.Port,
             Command = string.Join(' ', new[] { settings.Command }.Concat(settings.CommandArguments)),
             StartedAt = DateTimeOffset.Now,
         };
@@ -386,15 +387,10 @@ public sealed class WatchCommand
         _preset = ResolvePreset(Preset ?? file?.Preset, command[0], commandArgs, currentDirectory);
 
         _port = Port ?? file?.Port;
-        _portSource = null;
-        if (_port is null && PortDetector.Detect(commandArgs, env, command[0]) is { } detected)
+        _portSource = Port is not null ? "--port" : file?.Port is not null ? $"'port' in {Path.GetFileName(file.Path)}" : null;
+        if ((_port is null ? PortDetector.Detect(commandArgs, env, command[0]) ?? _preset?.Port(env) : null) is { } detected)
         {
             (_port, _portSource) = (detected.Port, detected.Source);
-        }
-
-        if (_port is null && _preset?.Port(env) is { } presetPort)
-        {
-            (_port, _portSource) = (presetPort, $"the {_preset.Preset.Name} preset");
         }
 
         var readyUrlText = ReadyUrl ?? file?.ReadyUrl;
@@ -415,6 +411,7 @@ public sealed class WatchCommand
             WorkingDirectory = currentDirectory,
             WatchRoots = roots,
             Port = proxy is not null ? null : _port,
+            PortSource = proxy is not null ? null : _portSource,
             Proxy = proxy,
             Environment = env,
             Debounce = TimeSpan.FromMilliseconds(DebounceMs ?? file?.Debounce ?? 50),
