@@ -4,12 +4,12 @@ using System.Runtime.Versioning;
 namespace FreshServe.Ports;
 
 /// <summary>Windows: a process and its descendants, from one Toolhelp snapshot of every process's parent pid.</summary>
-[SupportedOSPlatform("windows")]
 public static partial class WindowsProcessTree
 {
     private const uint SnapProcess = 0x2;
     private static readonly IntPtr InvalidHandle = new(-1);
 
+    [SupportedOSPlatform("windows")]
     public static IReadOnlySet<int> Of(int root) => Descendants(root, ParentPids());
 
     /// <summary>The root and every pid whose parent chain leads to it (a pid reused as a parent is a rare, harmless overreach).</summary>
@@ -28,6 +28,7 @@ public static partial class WindowsProcessTree
         return tree;
     }
 
+    [SupportedOSPlatform("windows")]
     private static unsafe List<(int Pid, int ParentPid)> ParentPids()
     {
         var result = new List<(int, int)>();
