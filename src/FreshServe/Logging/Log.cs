@@ -73,6 +73,9 @@ public static partial class Log
     public static partial void StartedStep(this ILogger logger, string command, int pid, int generation);
 
 
+    [LoggerMessage(16, LogLevel.Information, "● restarted (generation {Generation}) ← {Summary}; no port seen yet, so freshserve watches for one it listens on", EventName = nameof(Restarted))]
+    public static partial void Restarted(this ILogger logger, int generation, string summary);
+
     [LoggerMessage(17, LogLevel.Information, "↻ restart requested; restarting", EventName = nameof(RestartRequested))]
     public static partial void RestartRequested(this ILogger logger);
 

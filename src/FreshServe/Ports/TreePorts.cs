@@ -54,7 +54,7 @@ public static class PortReadiness
         var maxPause = slow ? TimeSpan.FromMilliseconds(500) : TimeSpan.FromMilliseconds(20);
         // Reading the tree costs a /proc walk (ms); a connect costs microseconds: observe less often when a port is expected.
         var observePause = slow ? TimeSpan.FromSeconds(2) : TimeSpan.FromMilliseconds(expected is null ? 5 : 50);
-        var maxObservePause = slow ? TimeSpan.FromSeconds(2) : TimeSpan.FromMilliseconds(250);
+        var maxObservePause = slow ? TimeSpan.FromSeconds(2) : TimeSpan.FromMilliseconds(expected is null ? 400 : 250);
         var nextObservation = TimeSpan.Zero;
         TimeSpan? elsewhereSince = null;
         while (true)

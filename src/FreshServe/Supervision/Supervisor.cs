@@ -34,6 +34,7 @@ public sealed class Supervisor
     private int? _provenPort;
     private readonly Lock _ports = new();
     private int? _announcedPort;
+    private bool _saidListensNowhere;
     private readonly Lock _gate = new();
     private TaskCompletionSource _restartRequested = NewSignal();
     private readonly LiveSession? _session;
@@ -417,7 +418,8 @@ public sealed class Supervisor
                     return;
                 }
             }
-            else if (await WaitForPortAsync(worker, generation, workerPort, summary, cancellationToken).ConfigureAwait(false) is { } readyPort)
+            else if (await WaitForPortAsync(worker, generation, workerPort, ReportedEarly(worker, generation, cause) ? string.Empty : summary, cancellationToken)
+                         .ConfigureAwait(false) is { } readyPort)
             {
                 where = $"on port {readyPort}";
                 // The proxy switches first, so every response after the ready line comes from this generation.
@@ -440,6 +442,21 @@ public sealed class Supervisor
         catch (OperationCanceledException)
         {
         }
+    }
+
+    /// <summary>
+    /// With no port known yet, the worker may not be a server at all: the restart is reported as soon as it starts
+    /// (true), and a ready line follows only if it is seen listening.
+    /// </summary>
+    private bool ReportedEarly(IWorker worker, int generation, RestartCause? cause)
+    {
+        if (cause is null || _settings.Proxy is not null || ProvenPort is not null)
+        {
+            return false;
+        }
+
+        _log.Restarted(generation, cause.Describe(worker.Pid));
+        return true;
     }
 
     /// <summary>True once the URL answers 2xx/3xx while this generation runs; a late answer still counts.</summary>
@@ -508,7 +525,13 @@ public sealed class Supervisor
                 if (expected is null)
                 {
                     // A worker that serves nothing (a queue worker, a build): stop looking, it would cost CPU forever.
-                    _log.ListensNowhere(generation, worker.Pid, Duration.Format(_settings.ReadyTimeout), summary);
+                    // Said once: every later generation would say the same.
+                    if (!_saidListensNowhere)
+                    {
+                        _saidListensNowhere = true;
+                        _log.ListensNowhere(generation, worker.Pid, Duration.Format(_settings.ReadyTimeout), summary);
+                    }
+
                     return null;
                 }
 
