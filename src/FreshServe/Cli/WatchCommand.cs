@@ -22,8 +22,9 @@ Everything after -- is the server command, run as given (no shell unless you wri
   freshserve watch -w src -- npm run dev
   freshserve watch -- sh -c 'go build -o app . && ./app'
 
-The port is found in the command (--port N, --port=N, -p N, --urls http://host:N), in --env PORT=N, or is the
-default of a known server (uvicorn, gunicorn and django 8000, flask 5000, vite 5173, rails 3000).
+The port is found in the command (--port N, --port=N, -p N, --urls http://host:N, php -S host:N), in --env PORT=N,
+or is the default of a known server (uvicorn, gunicorn and django 8000, flask 5000, vite 5173, rails 3000); else it
+is observed: the port the server's process tree listens on.
 Options can also live in freshserve.json in the current folder (or --config FILE); the command line wins.
 Keys on a terminal: r restart, q quit, c clear the screen, h help (--no-input leaves stdin to the server).
 
@@ -41,7 +42,7 @@ public sealed class WatchCommand
     [Option("-w|--watch <PATH>", "A folder to watch (repeatable). Default: the current folder.", CommandOptionType.MultipleValue)]
     public string[] Watch { get; set; } = [];
 
-    [Option("-p|--port <PORT>", "The port the server listens on. Default: found in the command.", CommandOptionType.SingleValue)]
+    [Option("-p|--port <PORT>", "The port the server listens on. Default: found in the command, else observed.", CommandOptionType.SingleValue)]
     [Range(1, 65535, ErrorMessage = "--port must be between 1 and 65535")]
     public int? Port { get; set; }
 

@@ -69,8 +69,10 @@ public static class PortReadiness
                 var listeners = TreePorts.Of(root);
                 if (expected is { } wanted && listeners.FirstOrDefault(l => l.Port == wanted) is { } onExpected)
                 {
-                    // Listening on an address loopback does not reach (a LAN IP): listening is ready all the same.
-                    return new ReadyPort(wanted, onExpected, Elsewhere: false);
+                    // Listening on an address loopback does not reach (a LAN IP) is ready all the same; else the
+                    // connect decides, as when nothing was observed.
+                    var accepts = await ReadinessProbe.AcceptsAsync(wanted, cancellationToken).ConfigureAwait(false);
+                    return new ReadyPort(wanted, accepts ? null : onExpected, Elsewhere: false);
                 }
 
                 if ((expected is null || elsewhereCounts) && TreePorts.Pick(listeners) is { } seen)
