@@ -20,6 +20,20 @@ public static class TreePorts
         return OperatingSystem.IsLinux() ? PortOwner.ListenersOf(tree) : LsofListeners.ListenersOf(tree);
     }
 
+    /// <summary>As <see cref="Of"/>, but a process table or socket table that cannot be read now is no listener yet.</summary>
+    public static IReadOnlyList<TreeListener> ReadOrNone(int root)
+    {
+        try
+        {
+            return Of(root);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException
+                                      or System.ComponentModel.Win32Exception or FormatException)
+        {
+            return [];
+        }
+    }
+
     /// <summary>The server's own port among its tree's listeners: the lowest one that is not a debugger's.</summary>
     public static TreeListener? Pick(IReadOnlyList<TreeListener> listeners) =>
         listeners.Where(l => !DebuggerPorts.Contains(l.Port)).MinBy(l => l.Port);
@@ -66,7 +80,7 @@ public static class PortReadiness
 
             if (clock.Elapsed >= nextObservation)
             {
-                var listeners = TreePorts.Of(root);
+                var listeners = TreePorts.ReadOrNone(root);
                 if (expected is { } wanted && listeners.FirstOrDefault(l => l.Port == wanted) is { } onExpected)
                 {
                     // Listening on an address loopback does not reach (a LAN IP) is ready all the same; else the
