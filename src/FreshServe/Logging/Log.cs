@@ -116,8 +116,8 @@ public static partial class Log
     [LoggerMessage(451, LogLevel.Information, "  port {Port}, observed: {Holder} listens on it (generation {Generation})", EventName = nameof(PortObserved))]
     public static partial void PortObserved(this ILogger logger, int port, string holder, int generation);
 
-    [LoggerMessage(452, LogLevel.Warning, "! the server (generation {Generation}) listens on port {Port} ({Holder}), not on port {Expected} from {Source}; freshserve uses port {Port} for readiness and the port check.{Advice}", EventName = nameof(ListensElsewhereUsing))]
-    public static partial void ListensElsewhereUsing(this ILogger logger, int generation, int port, string holder, int expected, string source, string advice);
+    [LoggerMessage(452, LogLevel.Warning, "! the server (generation {Generation}) listens on port {Port} ({Holder}), not on port {Expected} from {Source}; freshserve uses port {Port} for readiness and the port check. If that is not its port, give the right one with --port", EventName = nameof(ListensElsewhereUsing))]
+    public static partial void ListensElsewhereUsing(this ILogger logger, int generation, int port, string holder, int expected, string source);
 
     [LoggerMessage(453, LogLevel.Information, "● running (generation {Generation}, pid {Pid}){Summary}; it listens on no TCP port after {Waited}, so no readiness check (give --port or --ready-url if it serves)", EventName = nameof(ListensNowhere))]
     public static partial void ListensNowhere(this ILogger logger, int generation, int pid, string waited, string summary);

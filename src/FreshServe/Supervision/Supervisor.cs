@@ -356,7 +356,6 @@ public sealed class Supervisor
         return outcome.Elapsed;
     }
 
-    /// <summary>Proves the last ready generation's port free; returns it and how long that took (null, null: no port known).</summary>
     private int? ProvenPort
     {
         get
@@ -375,6 +374,7 @@ public sealed class Supervisor
         }
     }
 
+    /// <summary>Proves the last ready generation's port free; returns it and how long that took (null, null: no port known).</summary>
     private async Task<(int? Port, TimeSpan? Took)> EnsurePortFreeAsync(CancellationToken shutdown)
     {
         if (ProvenPort is not { } port)
@@ -416,6 +416,12 @@ public sealed class Supervisor
                 if (!await WaitForUrlAsync(worker, generation, url, summary, cancellationToken).ConfigureAwait(false))
                 {
                     return;
+                }
+
+                if (_settings.Proxy is null && ServingPort(worker, generation, url) is { } serving)
+                {
+                    ProvenPort = serving;
+                    _session?.ServerPort(serving);
                 }
             }
             else if (await WaitForPortAsync(worker, generation, workerPort, ReportedEarly(worker, generation, cause) ? string.Empty : summary, cancellationToken)
@@ -491,6 +497,32 @@ public sealed class Supervisor
         }
     }
 
+    /// <summary>
+    /// With --ready-url, the port to prove free before the next start: the URL's, if the tree listens there, else the
+    /// parsed one, else the one it is seen listening on. One look at the tree, once the URL answered.
+    /// </summary>
+    private int? ServingPort(IWorker worker, int generation, Uri url)
+    {
+        var listeners = TreePorts.ReadOrNone(worker.Pid);
+        if (listeners.Any(l => l.Port == url.Port))
+        {
+            return url.Port;
+        }
+
+        if (_settings.Port is { } parsed)
+        {
+            return parsed;
+        }
+
+        if (TreePorts.Pick(listeners) is { } seen && seen.Port != _announcedPort)
+        {
+            _announcedPort = seen.Port;
+            _log.PortObserved(seen.Port, TreePorts.Describe(seen), generation);
+        }
+
+        return TreePorts.Pick(listeners)?.Port;
+    }
+
     private static string ReasonPhrase(HttpStatusCode status) =>
         System.Text.RegularExpressions.Regex.Replace(status.ToString(), "(?<=[a-z])(?=[A-Z])", " ");
 
@@ -551,8 +583,7 @@ public sealed class Supervisor
 
             if (port.Elsewhere)
             {
-                _log.ListensElsewhereUsing(generation, port.Port, TreePorts.Describe(port.Observed!), expected!.Value, source ?? "the command",
-                    _settings.Port is null ? string.Empty : " If that is not its port, give the right one with --port.");
+                _log.ListensElsewhereUsing(generation, port.Port, TreePorts.Describe(port.Observed!), expected!.Value, source ?? "the command");
                 lock (_ports)
                 {
                     (_expectedPort, _expectedSource) = (port.Port, $"observed in generation {generation}");

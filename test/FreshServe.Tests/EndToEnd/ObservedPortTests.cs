@@ -148,6 +148,22 @@ public sealed class ObservedPortTests
         Assert.NotNull(line);
     }
 
+    [Fact]
+    public async Task With_a_ready_url_and_no_port_in_the_command_the_port_the_tree_serves_the_url_on_is_proven_free()
+    {
+        using var folder = new TempFolder();
+        var page = folder.Write("index.php", "<?php echo 'one';");
+        var port = FreePort.Get();
+        var url = $"http://127.0.0.1:{port}/";
+        await using var fs = FreshServeProcess.Start(folder.Path,
+            ["watch", "--ready-url", url, "--", "sh", "-c", $"php -S 127.0.0.1:{port}"]);
+        await fs.WaitForLineAsync($@"✓ ready in \d+ ms at {Regex.Escape(url)} \(generation 1\)", Patience);
+
+        File.WriteAllText(page, "<?php echo 'two';");
+        await fs.WaitForLineAsync($@"✓ ready in \d+ ms at {Regex.Escape(url)} \(generation 2\) ← index\.php changed; .*port {port} free after", Patience);
+        Assert.Equal("two", await Http.TryGetAsync(port));
+    }
+
     /// <summary>-v's step line and the summary report the same port-free time for one restart.</summary>
     private static void AssertOnePortFreeTime(FreshServeProcess fs, int port, string summary)
     {
