@@ -59,12 +59,14 @@ public sealed class DoctorReport(SessionRegistry registry, string folder)
         else
         {
             var holder = PortHolderReport.For(port, registry);
-            _out.WriteLine($"  ✗ held by {holder.Describe()}.");
-            _out.WriteLine($"    {holder.Advice()}.");
+            _out.WriteLine($"  {(holder.IsLiveSession ? "●" : "✗")} held by {holder.Describe()}.");
+            _out.WriteLine($"    {Capitalized(holder.Advice())}.");
         }
 
         _out.WriteLine();
     }
+
+    private static string Capitalized(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 
     private void WriteSessions()
     {
@@ -90,8 +92,8 @@ public sealed class DoctorReport(SessionRegistry registry, string folder)
         {
             if (record.SupervisorAlive())
             {
-                _out.WriteLine($"  ● running: {record.Describe()}.");
-                _out.WriteLine($"    Stop it with Ctrl+C in its terminal, or: {StopCommand([record.Pid], group: null)}");
+                _out.WriteLine($"  ● running: {record.Describe()}{(record.WorkerPid is { } worker ? $"; its server is pid {worker} (generation {record.Generation})" : string.Empty)}.");
+                _out.WriteLine($"    This is a live session, nothing to fix. Stop it with Ctrl+C in its terminal, or: {StopCommand([record.Pid], group: null)}");
                 continue;
             }
 

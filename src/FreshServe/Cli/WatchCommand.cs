@@ -22,8 +22,9 @@ Everything after -- is the server command, run as given (no shell unless you wri
   freshserve watch -w src -- npm run dev
   freshserve watch -- sh -c 'go build -o app . && ./app'
 
-The port is found in the command (--port N, --port=N, -p N, --urls http://host:N), in --env PORT=N, or is the
-default of a known server (uvicorn, gunicorn and django 8000, flask 5000, vite 5173, rails 3000).
+The port is found in the command (--port N, --port=N, -p N, --urls http://host:N, php -S host:N), in --env PORT=N,
+or is the default of a known server (uvicorn, gunicorn and django 8000, flask 5000, vite 5173, rails 3000); else it
+is observed: the port the server's process tree listens on.
 Options can also live in freshserve.json in the current folder (or --config FILE); the command line wins.
 Keys on a terminal: r restart, q quit, c clear the screen, h help (--no-input leaves stdin to the server).
 
@@ -41,7 +42,7 @@ public sealed class WatchCommand
     [Option("-w|--watch <PATH>", "A folder to watch (repeatable). Default: the current folder.", CommandOptionType.MultipleValue)]
     public string[] Watch { get; set; } = [];
 
-    [Option("-p|--port <PORT>", "The port the server listens on. Default: found in the command.", CommandOptionType.SingleValue)]
+    [Option("-p|--port <PORT>", "The port the server listens on. Default: found in the command, else observed.", CommandOptionType.SingleValue)]
     [Range(1, 65535, ErrorMessage = "--port must be between 1 and 65535")]
     public int? Port { get; set; }
 
@@ -188,7 +189,7 @@ public sealed class WatchCommand
                 new ChangeDebouncer(settings.Debounce, TimeSpan.FromSeconds(2)), log, session, proxy);
 
             log.Watching(string.Join(", ", settings.WatchRoots), settings.Proxy is null
-                ? settings.Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"
+                ? settings.Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "observed when the server listens"
                 : "chosen per restart");
             LogPort(log, settings);
             LogPreset(log, settings);
@@ -269,6 +270,7 @@ public sealed class WatchCommand
             StartTime = ProcessStartTime.Of(pid) ?? 0,
             Folder = settings.WorkingDirectory,
             Port = settings.Port,
+            ProxyPort = settings.Proxy?.Port,
             Command = string.Join(' ', new[] { settings.Command }.Concat(settings.CommandArguments)),
             StartedAt = DateTimeOffset.Now,
         };
@@ -390,15 +392,10 @@ public sealed class WatchCommand
         _preset = ResolvePreset(Preset ?? file?.Preset, command[0], commandArgs, currentDirectory);
 
         _port = Port ?? file?.Port;
-        _portSource = null;
-        if (_port is null && PortDetector.Detect(commandArgs, env, command[0]) is { } detected)
+        _portSource = Port is not null ? "--port" : file?.Port is not null ? $"'port' in {Path.GetFileName(file.Path)}" : null;
+        if ((_port is null ? PortDetector.Detect(commandArgs, env, command[0]) ?? _preset?.Port(env) : null) is { } detected)
         {
             (_port, _portSource) = (detected.Port, detected.Source);
-        }
-
-        if (_port is null && _preset?.Port(env) is { } presetPort)
-        {
-            (_port, _portSource) = (presetPort, $"the {_preset.Preset.Name} preset");
         }
 
         var readyUrlText = ReadyUrl ?? file?.ReadyUrl;
@@ -416,6 +413,7 @@ public sealed class WatchCommand
             WorkingDirectory = currentDirectory,
             WatchRoots = roots,
             Port = proxy is not null ? null : _port,
+            PortSource = proxy is not null ? null : _portSource,
             Proxy = proxy,
             Environment = env,
             Debounce = Resolve(DurationSetting.Debounce, Debounce, file?.Debounce),

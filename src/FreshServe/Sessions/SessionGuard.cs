@@ -128,6 +128,21 @@ public sealed class LiveSession(SessionRegistry registry, SessionRecord record) 
         }
     }
 
+    /// <summary>The port a generation was ready on, so doctor and other sessions see the port really in use.</summary>
+    public void ServerPort(int port)
+    {
+        lock (_gate)
+        {
+            if (Record.Port == port)
+            {
+                return;
+            }
+
+            Record = Record with { Port = port };
+            registry.Write(Record);
+        }
+    }
+
     public void Dispose()
     {
         lock (_gate)
