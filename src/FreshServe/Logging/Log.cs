@@ -88,7 +88,7 @@ public static partial class Log
     [LoggerMessage(18, LogLevel.Error, "✗ {Command} (pid {Pid}) could not run: exit code {ExitCode}, {Meaning}, after {Uptime}; fix the command, no automatic retry; waiting for a change", EventName = nameof(CannotRun))]
     public static partial void CannotRun(this ILogger logger, string command, int pid, int exitCode, string meaning, string uptime);
 
-    [LoggerMessage(26, LogLevel.Error, "✗ {Problem}; waiting for a change", EventName = nameof(CannotStart))]
+    [LoggerMessage(27, LogLevel.Error, "✗ {Problem}; waiting for a change", EventName = nameof(CannotStart))]
     public static partial void CannotStart(this ILogger logger, string problem);
 
     [LoggerMessage(19, LogLevel.Warning, "✗ {Command} (pid {Pid}) exited with code {ExitCode} after {Uptime}; restarting in {Delay} (crash {Streak} in a row)", EventName = nameof(WorkerCrashedRestarting))]
