@@ -93,8 +93,8 @@ public static partial class Log
     [LoggerMessage(21, LogLevel.Information, "  r restart now · q quit (stops the server tree) · c clear the screen · h this help; Ctrl+C also quits", EventName = nameof(KeysHelp))]
     public static partial void KeysHelp(this ILogger logger);
 
-    [LoggerMessage(22, LogLevel.Information, "  preset {Preset}: watching {Includes}", EventName = nameof(PresetUsed))]
-    public static partial void PresetUsed(this ILogger logger, string preset, string includes);
+    [LoggerMessage(400, LogLevel.Information, "  watching {What}{Preset}", EventName = nameof(WatchedFiles))]
+    public static partial void WatchedFiles(this ILogger logger, string what, string preset);
 
     [LoggerMessage(23, LogLevel.Warning, "! {Problem}", EventName = nameof(TwoReloaders))]
     public static partial void TwoReloaders(this ILogger logger, string problem);

@@ -333,13 +333,13 @@ public sealed class WatcherTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public async Task A_gitignore_edit_takes_effect_when_include_globs_leave_the_gitignore_itself_out(WatcherKind kind)
+    public async Task A_gitignore_edit_takes_effect_when_only_globs_leave_the_gitignore_itself_out(WatcherKind kind)
     {
         using var folder = new TempFolder();
         folder.Write(".gitignore", "gen/\n");
         folder.Write("gen/models.py", "one");
         folder.Write("src/app.py", "one");
-        using var watch = new WatcherHarness(kind, [folder.Path], new WatchOptions { Include = ["*.py"] }).Start();
+        using var watch = new WatcherHarness(kind, [folder.Path], new WatchOptions { Only = ["*.py"] }).Start();
 
         folder.Write(".gitignore", "src/\n");
         // Written again until seen: the new rules apply just after the edit is noticed, which nothing reports.
@@ -361,10 +361,10 @@ public sealed class WatcherTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public async Task Include_and_exclude_globs_select_the_files(WatcherKind kind)
+    public async Task Only_and_exclude_globs_select_the_files(WatcherKind kind)
     {
         using var folder = new TempFolder();
-        var options = new WatchOptions { Include = ["*.py", "templates/**/*.html"], Exclude = ["**/test_*.py"] };
+        var options = new WatchOptions { Only = ["*.py", "templates/**/*.html"], Exclude = ["**/test_*.py"] };
         using var watch = new WatcherHarness(kind, [folder.Path], options).Start();
 
         folder.Write("readme.md", "not included");
@@ -376,5 +376,28 @@ public sealed class WatcherTests
         await watch.WaitForAsync("app/views.py");
         await watch.WaitForAsync("templates/a/page.html");
         Assert.Equal(["app/views.py", "templates/a/page.html"], watch.RelativeChanges.Distinct().Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task An_include_glob_adds_files_inside_folders_the_ignores_skip(WatcherKind kind)
+    {
+        using var folder = new TempFolder();
+        folder.Write(".gitignore", "dist/\n");
+        folder.Write("dist/app.js", "one");
+        folder.Write("target/debug/app", "one");
+        var options = new WatchOptions { Only = ["vite.config.*"], Include = ["dist/**", "*.log"] };
+        using var watch = new WatcherHarness(kind, [folder.Path], options).Start();
+
+        folder.Write("target/debug/app", "default-ignored, not included");
+        folder.Write("src/main.ts", "not in --only");
+        await Task.Delay(WatcherHarness.TestPollInterval * 2);
+        folder.Write("dist/app.js", "gitignored, but included");
+        folder.Write("server.log", "default-ignored, but included");
+        folder.Write("vite.config.ts", "only");
+        await watch.WaitForAsync("dist/app.js");
+        await watch.WaitForAsync("server.log");
+        await watch.WaitForAsync("vite.config.ts");
+        Assert.Equal(["dist/app.js", "server.log", "vite.config.ts"], watch.RelativeChanges.Distinct().Order(StringComparer.Ordinal));
     }
 }
