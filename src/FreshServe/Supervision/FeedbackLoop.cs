@@ -18,16 +18,16 @@ public sealed class FeedbackLoop
     private int _streak;
 
     /// <summary>Records one restart's burst; true the first time these files complete a streak (say it then).</summary>
-    public bool Observe(IReadOnlyList<string> burst, bool early)
+    public bool Observe(IReadOnlyList<Watching.FileChange> burst, bool early)
     {
         // Lost events (an overflow) may hide any edit: never part of a loop.
-        if (!early || burst.Count == 0 || burst.Contains(Watching.ChangeSink.Unknown))
+        if (!early || burst.Count == 0 || burst.Any(change => change.IsLost))
         {
             (_last, _streak) = (null, 0);
             return false;
         }
 
-        var files = string.Join('\n', burst.Order(StringComparer.Ordinal));
+        var files = string.Join('\n', burst.Select(change => change.Path).Order(StringComparer.Ordinal));
         _streak = files == _last ? _streak + 1 : 1;
         _last = files;
         return _streak >= Streak && _told.Add(files);

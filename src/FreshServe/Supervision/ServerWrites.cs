@@ -1,5 +1,7 @@
 using System.Runtime.Versioning;
 
+using FreshServe.Watching;
+
 namespace FreshServe.Supervision;
 
 /// <summary>
@@ -95,26 +97,26 @@ public sealed class ServerWrites
     /// watched for up to <see cref="AwaitRunning"/> until the tree runs it (own) or is seen running its old copy (not).
     /// </summary>
     [SupportedOSPlatform("linux")]
-    public async Task<(IReadOnlyList<string> Others, IReadOnlyList<Own> Own)> JudgeAsync(IReadOnlyList<string> burst, int rootPid,
+    public async Task<(IReadOnlyList<FileChange> Others, IReadOnlyList<Own> Own)> JudgeAsync(IReadOnlyList<FileChange> burst, int rootPid,
         CancellationToken cancellationToken)
     {
         Sample(rootPid);
-        var others = new List<string>();
+        var others = new List<FileChange>();
         var own = new List<Own>();
-        var programs = new List<string>();
-        foreach (var path in burst)
+        var programs = new List<FileChange>();
+        foreach (var change in burst)
         {
-            if (EvidenceFor(path) is { } evidence)
+            if (!change.IsLost && EvidenceFor(change.Path) is { } evidence)
             {
-                own.Add(Judged(path, evidence.Text, evidence.Scope));
+                own.Add(Judged(change.Path, evidence.Text, evidence.Scope));
             }
-            else if (LooksLikeFreshProgram(path))
+            else if (!change.IsLost && LooksLikeFreshProgram(change.Path))
             {
-                programs.Add(path);
+                programs.Add(change);
             }
             else
             {
-                others.Add(path);
+                others.Add(change);
             }
         }
 
@@ -125,12 +127,12 @@ public sealed class ServerWrites
             var running = TreeFiles.Pids(rootPid).Select(pid => (Pid: pid, Exe: TreeFiles.Executable(pid))).ToArray();
             foreach (var program in programs.ToArray())
             {
-                if (running.FirstOrDefault(p => p.Exe == program) is { Exe: not null } runner)
+                if (running.FirstOrDefault(p => p.Exe == program.Path) is { Exe: not null } runner)
                 {
-                    own.Add(Judged(program, $"pid {runner.Pid} already runs the new build", program));
+                    own.Add(Judged(program.Path, $"pid {runner.Pid} already runs the new build", program.Path));
                     programs.Remove(program);
                 }
-                else if (running.Any(p => p.Exe == program + " (deleted)"))
+                else if (running.Any(p => p.Exe == program.Path + " (deleted)"))
                 {
                     // The tree still runs the copy this one replaced: a build from outside, to be served.
                     others.Add(program);

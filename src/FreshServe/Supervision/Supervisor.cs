@@ -203,6 +203,8 @@ public sealed class Supervisor
                     await FreePortAfterAsync(stopping, cause, shutdown).ConfigureAwait(false);
                     var burst = await quiet.ConfigureAwait(false);
                     changed = ChangedPaths.Relative(burst, _settings.WatchRoots);
+                    // The restart line named the burst as it began; the ready line names all of it.
+                    cause.Reason = $"{ChangedPaths.DescribeLasting(burst, _settings.WatchRoots)} changed";
                     if (_feedbackLoop.Observe(burst, early))
                     {
                         _log.FeedbackLoop(string.Join(", ", changed), Duration.Format(FeedbackLoop.SoonAfterStart), FeedbackLoop.Streak,
@@ -296,13 +298,19 @@ public sealed class Supervisor
         }
 
         _serverWrites.Sample(workerPid);
-        var pending = _changes.Pending;
-        if (pending.Count == 0 || !pending.All(_serverWrites.MayBeOwn))
+        // A file that appeared and is gone again cancels out by the end of the burst: it decides nothing.
+        var deciding = _changes.Pending.Where(change => !ChangedPaths.IsInFlight(change)).ToArray();
+        if (!deciding.All(change => !change.IsLost && _serverWrites.MayBeOwn(change.Path)))
         {
             return false;
         }
 
         var burst = await _changes.WaitForQuietAsync(shutdown).ConfigureAwait(false);
+        if (burst.Count == 0)
+        {
+            return true; // all it held came and went
+        }
+
         var (others, own) = await _serverWrites.JudgeAsync(burst, workerPid, shutdown).ConfigureAwait(false);
         foreach (var write in own.Where(w => w.FirstTime))
         {
@@ -316,9 +324,9 @@ public sealed class Supervisor
         }
 
         // Restarted for as any edit: back into the debouncer, as the burst the restart names.
-        foreach (var path in others)
+        foreach (var change in others)
         {
-            _changes.Post(path);
+            _changes.Post(change);
         }
 
         return false;
