@@ -96,7 +96,9 @@ public sealed class PathFilterTests
         using var folder = new TempFolder();
         var filter = new PathFilter([folder.Path], new WatchOptions
         {
-            Only = ["vite.config.*"], Include = ["config/*.yaml", "*.log", "dist/**"], Exclude = ["config/old.yaml"],
+            Only = ["vite.config.*"],
+            Include = ["config/*.yaml", "*.log", "dist/**"],
+            Exclude = ["config/old.yaml"],
         });
         Assert.Equal(matters, filter.Matters(Path.Combine(folder.Path, relative), isDirectory: false));
     }
