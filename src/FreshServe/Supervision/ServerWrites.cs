@@ -19,10 +19,14 @@ namespace FreshServe.Supervision;
 /// </summary>
 public sealed class ServerWrites
 {
-    /// <summary>How often the tree's open files are looked at while it starts, and for how long at most.</summary>
-    public static readonly TimeSpan SampleEvery = TimeSpan.FromMilliseconds(100);
+    /// <summary>
+    /// When the tree's open files are first looked at after a start; each later look waits twice as long, until
+    /// <see cref="SampleFor"/>: a write stream a server keeps (a log, next's trace) is still open then, and the
+    /// whole-/proc walk each look costs stays off the busy first moments.
+    /// </summary>
+    public static readonly TimeSpan FirstSample = TimeSpan.FromMilliseconds(50);
 
-    public static readonly TimeSpan SampleFor = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan SampleFor = TimeSpan.FromSeconds(7);
 
     /// <summary>How long a freshly built program may take to be started by the tree that built it.</summary>
     public static readonly TimeSpan AwaitRunning = TimeSpan.FromSeconds(1);
@@ -67,7 +71,7 @@ public sealed class ServerWrites
         }
     }
 
-    /// <summary>Samples while the server starts: until <paramref name="ready"/>, at most <see cref="SampleFor"/> (Linux; elsewhere nothing).</summary>
+    /// <summary>Samples while the server starts, until <paramref name="ready"/> (Linux; elsewhere nothing).</summary>
     public async Task SampleWhileStartingAsync(int rootPid, Func<bool> ready, CancellationToken cancellationToken)
     {
         if (!OperatingSystem.IsLinux())
@@ -75,12 +79,12 @@ public sealed class ServerWrites
             return;
         }
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            while (!ready() && clock.Elapsed < SampleFor)
+            // 50 ms, 100 ms, 200 ms... after the start: seven looks within 6.4 s.
+            for (var (pause, waited) = (FirstSample, TimeSpan.Zero); waited + pause <= SampleFor && !ready(); (waited, pause) = (waited + pause, pause * 2))
             {
-                await Task.Delay(SampleEvery, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
                 Sample(rootPid);
             }
         }
