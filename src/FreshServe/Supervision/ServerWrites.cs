@@ -39,6 +39,7 @@ public sealed class ServerWrites
     private readonly Dictionary<string, string> _folders = new(StringComparer.Ordinal);
     private readonly HashSet<string> _told = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    private (int Root, IReadOnlyList<int> Pids) _tree = (0, []);
 
     public ServerWrites(IReadOnlyList<string> roots, string workingDirectory, string command, IReadOnlyList<string> arguments)
     {
@@ -50,11 +51,30 @@ public sealed class ServerWrites
     /// <summary>A judged path: its evidence, and what -x leaves it (or its folder) out.</summary>
     public sealed record Own(string Path, string Evidence, string Exclude, bool FirstTime);
 
-    /// <summary>Looks at the files the tree of <paramref name="rootPid"/> holds open for writing now.</summary>
+    /// <summary>
+    /// Looks at the files the tree of <paramref name="rootPid"/> holds open for writing now. With
+    /// <paramref name="knownTree"/> it reads only the processes the last full look found (a few descriptor folders,
+    /// well under a millisecond) instead of walking all of /proc: what a change on the restart's path can afford.
+    /// </summary>
     [SupportedOSPlatform("linux")]
-    public void Sample(int rootPid)
+    public void Sample(int rootPid, bool knownTree = false)
     {
-        foreach (var (path, pid) in TreeFiles.OpenForWriting(TreeFiles.Pids(rootPid), _roots))
+        IReadOnlyList<int> pids;
+        lock (_gate)
+        {
+            pids = knownTree && _tree.Root == rootPid ? _tree.Pids : [];
+        }
+
+        if (pids.Count == 0)
+        {
+            pids = TreeFiles.Pids(rootPid);
+            lock (_gate)
+            {
+                _tree = (rootPid, pids);
+            }
+        }
+
+        foreach (var (path, pid) in TreeFiles.OpenForWriting(pids, _roots))
         {
             var folder = Path.GetDirectoryName(path);
             lock (_gate)

@@ -297,7 +297,7 @@ public sealed class Supervisor
             return false;
         }
 
-        _serverWrites.Sample(workerPid);
+        _serverWrites.Sample(workerPid, knownTree: true);
         // A file that appeared and is gone again cancels out by the end of the burst: it decides nothing.
         var deciding = _changes.Pending.Where(change => !ChangedPaths.IsInFlight(change)).ToArray();
         if (!deciding.All(change => !change.IsLost && _serverWrites.MayBeOwn(change.Path)))
