@@ -286,23 +286,27 @@ public sealed class Supervisor
     }
 
     /// <summary>
-    /// A burst during a generation that evidence shows is the server's own writing (see <see cref="ServerWrites"/>):
-    /// taken and named, and the server keeps running. Any other path restarts at once: a burst is looked at closer only
-    /// when every path in it may be the server's, so an edit never waits on this.
+    /// A burst during a generation that evidence shows is the server's own writing (see <see cref="ServerWrites"/>), or
+    /// whose files all came and went: taken (the own writes named), and the server keeps running. Any other path
+    /// restarts at once: a burst is looked at closer only when every path in it may be the server's, so an edit never
+    /// waits on this.
     /// </summary>
     private async Task<bool> IsServersOwnBurstAsync(int workerPid, CancellationToken shutdown)
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return false;
-        }
-
-        _serverWrites.Sample(workerPid, knownTree: true);
         // A file that appeared and is gone again cancels out by the end of the burst: it decides nothing.
         var deciding = _changes.Pending.Where(change => !ChangedPaths.IsInFlight(change)).ToArray();
-        if (!deciding.All(change => !change.IsLost && _serverWrites.MayBeOwn(change.Path)))
+        if (deciding.Length > 0)
         {
-            return false;
+            if (!OperatingSystem.IsLinux())
+            {
+                return false;
+            }
+
+            _serverWrites.Sample(workerPid, knownTree: true);
+            if (!deciding.All(change => !change.IsLost && _serverWrites.MayBeOwn(change.Path)))
+            {
+                return false;
+            }
         }
 
         var burst = await _changes.WaitForQuietAsync(shutdown).ConfigureAwait(false);
@@ -311,7 +315,9 @@ public sealed class Supervisor
             return true; // all it held came and went
         }
 
-        var (others, own) = await _serverWrites.JudgeAsync(burst, workerPid, shutdown).ConfigureAwait(false);
+        var (others, own) = OperatingSystem.IsLinux()
+            ? await _serverWrites.JudgeAsync(burst, workerPid, shutdown).ConfigureAwait(false)
+            : (burst, []);
         foreach (var write in own.Where(w => w.FirstTime))
         {
             _log.ServerOwnWrite(write.Path, write.Evidence, write.Exclude);
