@@ -34,6 +34,8 @@ public sealed class ServerWrites
     private static readonly TimeSpan ExecutableCheckEvery = TimeSpan.FromMilliseconds(20);
 
     private readonly IReadOnlyList<string> _roots;
+    private readonly PathFilter _filter;
+    private readonly HashSet<string> _ownOutput;
     private readonly Dictionary<string, string> _declared;
     private readonly Dictionary<string, string> _files = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _folders = new(StringComparer.Ordinal);
@@ -41,9 +43,12 @@ public sealed class ServerWrites
     private readonly Lock _gate = new();
     private (int Root, IReadOnlyList<int> Pids) _tree = (0, []);
 
-    public ServerWrites(IReadOnlyList<string> roots, string workingDirectory, string command, IReadOnlyList<string> arguments)
+    public ServerWrites(IReadOnlyList<string> roots, string workingDirectory, string command, IReadOnlyList<string> arguments,
+        WatchOptions? watching = null)
     {
         _roots = roots.Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r))).ToArray();
+        _filter = new PathFilter(_roots, watching ?? new WatchOptions());
+        _ownOutput = OwnOutputFiles.Find().ToHashSet(StringComparer.Ordinal);
         _declared = BuildOutputs.Of(command, arguments)
             .ToDictionary(output => Path.GetFullPath(output, workingDirectory), _ => "the command's go build -o writes it", StringComparer.Ordinal);
     }
@@ -76,6 +81,13 @@ public sealed class ServerWrites
 
         foreach (var (path, pid) in TreeFiles.OpenForWriting(pids, _roots))
         {
+            // Only a write that would be a change tells: a log kept open in src/ (ignored: *.log) says nothing about
+            // the sources beside it, nor does freshserve's own output, which the server inherits.
+            if (_ownOutput.Contains(path) || !_filter.Matters(path, isDirectory: false))
+            {
+                continue;
+            }
+
             var folder = Path.GetDirectoryName(path);
             lock (_gate)
             {

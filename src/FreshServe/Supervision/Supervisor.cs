@@ -45,7 +45,7 @@ public sealed class Supervisor
         _log = log;
         _portWaiter = new PortFreeWaiter(settings.PortTimeout);
         _executable = CommandResolver.Resolve(settings.Command, settings.WorkingDirectory, settings.Environment);
-        _serverWrites = new ServerWrites(settings.WatchRoots, settings.WorkingDirectory, settings.Command, settings.CommandArguments);
+        _serverWrites = new ServerWrites(settings.WatchRoots, settings.WorkingDirectory, settings.Command, settings.CommandArguments, settings.Watching);
     }
 
     /// <summary>Restarts the current generation now, as if a file had changed (key r).</summary>

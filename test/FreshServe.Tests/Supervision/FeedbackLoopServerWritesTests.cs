@@ -30,8 +30,10 @@ public sealed class FeedbackLoopServerWritesTests
         using var folder = new TempFolder();
         folder.Write("gen/.keep", "");
         var app = folder.Write("app.py", "x");
-        // A server that keeps a trace file in gen/ and a log beside the sources open, as next's trace and loggers do.
-        using var server = Start(folder.Path, "exec 3>>gen/trace 4>>server.out; exec sleep 60");
+        folder.Write("src/app.py", "x");
+        // A server that keeps a trace file in gen/ and an output file beside the sources open, as next's trace and
+        // loggers do; its log in src/ is ignored (*.log), so it says nothing about src/.
+        using var server = Start(folder.Path, "exec 3>>gen/trace 4>>server.out 5>>src/server.log; exec sleep 60");
         try
         {
             var writes = new ServerWrites([folder.Path], folder.Path, "sh", ["-c", "true"]);
@@ -44,6 +46,7 @@ public sealed class FeedbackLoopServerWritesTests
             Assert.True(writes.MayBeOwn(folder.File("gen/sub/chunk-2.js")));
             Assert.False(writes.MayBeOwn(app));
             Assert.False(writes.MayBeOwn(folder.File("other.out")));
+            Assert.False(writes.MayBeOwn(folder.File("src/app.py")));
 
             var (others, own) = await writes.JudgeAsync(
                 [new FileChange(folder.File("gen/chunk-1.js"), ChangeKind.Created), new FileChange(app, ChangeKind.Changed)],
