@@ -1,5 +1,4 @@
 using System.Runtime.Versioning;
-
 using FreshServe.Watching;
 
 namespace FreshServe.Supervision;
@@ -50,7 +49,9 @@ public sealed class ServerWrites
         _filter = new PathFilter(_roots, watching ?? new WatchOptions());
         _ownOutput = OwnOutputFiles.Find().ToHashSet(StringComparer.Ordinal);
         _declared = BuildOutputs.Of(command, arguments)
-            .ToDictionary(output => Path.GetFullPath(output, workingDirectory), _ => "the command's go build -o writes it", StringComparer.Ordinal);
+            .Select(output => Path.GetFullPath(output, workingDirectory))
+            .Distinct(StringComparer.Ordinal)
+            .ToDictionary(output => output, _ => "the command's go build -o writes it", StringComparer.Ordinal);
     }
 
     /// <summary>A judged path: its evidence, and what -x leaves it (or its folder) out.</summary>

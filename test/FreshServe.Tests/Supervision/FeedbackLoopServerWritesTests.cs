@@ -17,10 +17,13 @@ public sealed class FeedbackLoopServerWritesTests
     [InlineData("sh|-c|go build -o bin/ ./... && bin/app", "")]
     [InlineData("go|run|.", "")]
     [InlineData("sh|-c|go vet ./... && go run . -o x", "")]
+    [InlineData("sh|-c|go build -o app . && go build -o app ./cmd && ./app", "app|app")]
     public void Build_outputs_are_read_from_the_command(string commandLine, string expected)
     {
         var words = commandLine.Split('|');
-        Assert.Equal(expected.Length == 0 ? [] : [expected], BuildOutputs.Of(words[0], words[1..]));
+        Assert.Equal(expected.Length == 0 ? [] : expected.Split('|'), BuildOutputs.Of(words[0], words[1..]));
+        // Named twice, it is still one output.
+        _ = new ServerWrites([Path.GetTempPath()], Path.GetTempPath(), words[0], words[1..]);
     }
 
     [Fact]
