@@ -23,8 +23,10 @@ Everything after -- is the server command, run as given (no shell unless you wri
   freshserve watch -- sh -c 'go build -o app . && ./app'
 
 The port is found in the command (--port N, --port=N, -p N, --urls http://host:N, php -S host:N), in --env PORT=N,
-or is the default of a known server (uvicorn, gunicorn and django 8000, flask 5000, vite 5173, rails 3000); else it
-is observed: the port the server's process tree listens on.
+or is the default of a known server (uvicorn, gunicorn and django 8000, flask 5000, vite 5173, next and rails 3000);
+else it is observed: the port the server's process tree listens on.
+Every file that is not ignored restarts the server (vite, next and rails: only their config files, since they reload
+your sources themselves). -i adds globs to what is watched; --only replaces it; -x takes files out.
 Options can also live in freshserve.json in the current folder (or --config FILE); the command line wins.
 Keys on a terminal: r restart, q quit, c clear the screen, h help (--no-input leaves stdin to the server).
 
@@ -92,7 +94,7 @@ public sealed class WatchCommand
     [Option("--config <FILE>", "Read options from this JSON file instead of ./freshserve.json.", CommandOptionType.SingleValue)]
     public string? Config { get; set; }
 
-    [Option("--preset <NAME>", "Use this preset (uvicorn, flask, django, gunicorn, node, vite, dotnet-run, go-run, rails) or 'none'. Default: recognized from the command.", CommandOptionType.SingleValue)]
+    [Option("--preset <NAME>", "Use this preset (uvicorn, flask, django, gunicorn, node, vite, next, dotnet-run, go-run, rails) or 'none'. Default: recognized from the command.", CommandOptionType.SingleValue)]
     public string? Preset { get; set; }
 
     [Option("--clean-bytecode", "Delete __pycache__ folders under the watch roots before the first start.", CommandOptionType.NoValue)]
@@ -104,8 +106,11 @@ public sealed class WatchCommand
     [Option("-q|--quiet", "Log only warnings and errors.", CommandOptionType.NoValue)]
     public bool Quiet { get; set; }
 
-    [Option("-i|--include <GLOB>", "Watch only files matching this glob (repeatable; *.py means anywhere). Default: the preset's globs, else every file.", CommandOptionType.MultipleValue)]
+    [Option("-i|--include <GLOB>", "Also watch files matching this glob, even where --only, the preset or an ignore rule leaves them out (repeatable; *.py means anywhere).", CommandOptionType.MultipleValue)]
     public string[] Include { get; set; } = [];
+
+    [Option("--only <GLOB>", "Watch only files matching this glob, replacing what the preset watches (repeatable). Default: every file that is not ignored (vite, next, rails: their config files).", CommandOptionType.MultipleValue)]
+    public string[] Only { get; set; } = [];
 
     [Option("-x|--exclude <GLOB>", "Do not watch files matching this glob (repeatable).", CommandOptionType.MultipleValue)]
     public string[] Exclude { get; set; } = [];
@@ -192,7 +197,7 @@ public sealed class WatchCommand
                 ? settings.Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "observed when the server listens"
                 : "chosen per restart");
             LogPort(log, settings);
-            LogPreset(log, settings);
+            LogWatched(log, settings);
             settings = WithOwnOutputIgnored(settings, log);
             if (settings.CleanBytecode)
             {
@@ -308,21 +313,25 @@ public sealed class WatchCommand
         }
     }
 
-    private void LogPreset(ILogger log, WatchSettings settings)
+    private void LogWatched(ILogger log, WatchSettings settings)
     {
-        if (_preset is null)
+        // What is watched and why: every file but the ignored ones, or only some (--only, or a preset whose server
+        // reloads its own sources), plus what -i adds.
+        var what = settings.Watching.Only.Count == 0
+            ? "every file that is not ignored"
+            : $"only {string.Join(' ', settings.Watching.Only)} ({_onlySource})";
+        if (settings.Watching.Include.Count > 0)
         {
-            return;
+            what += $", plus {string.Join(' ', settings.Watching.Include)} ({_includeSource})";
         }
 
-        // The globs really watched: the preset's, unless --include or the file's include chose others.
-        log.PresetUsed(_preset.Preset.Name, string.Join(" ", settings.Watching.Include.Count > 0 ? settings.Watching.Include : ["every file"]));
-        if (_stopSignalFromPreset && settings.Stop.Signal != Cli.StopSignal.Term)
+        log.WatchedFiles(what, _preset is null ? string.Empty : $"; preset {_preset.Preset.Name}");
+        if (_preset is not null && _stopSignalFromPreset && settings.Stop.Signal != Cli.StopSignal.Term)
         {
             log.PresetStopSignal(_preset.Preset.Name, settings.Stop.Signal.Name());
         }
 
-        if (_preset.ReloaderWarning(settings.Environment) is { } warning)
+        if (_preset?.ReloaderWarning(settings.Environment) is { } warning)
         {
             log.TwoReloaders(warning);
         }
@@ -335,6 +344,8 @@ public sealed class WatchCommand
     private int? _port;
     private string? _portSource;
     private Uri? _readyUrl;
+    private string? _onlySource;
+    private string? _includeSource;
     private bool _verbose;
     private bool _quiet;
 
@@ -429,25 +440,35 @@ public sealed class WatchCommand
             DetachStdin = keys,
             CleanBytecode = CleanBytecode || file?.CleanBytecode == true,
             PresetName = _preset?.Preset.Name,
-            PresetIncludes = _preset?.Preset.Includes ?? [],
+            PresetIncludes = _preset?.Preset.WatchOnly ?? [],
             PresetEnvironment = _preset?.Preset.Environment ?? new Dictionary<string, string>(),
-            Watching = ToWatchOptions(file, _preset?.Preset.Includes ?? []),
+            Watching = ToWatchOptions(file, _preset?.Preset),
         };
     }
 
     /// <summary>
-    /// Globs: --include, else the file's include, else the preset's globs (else every file); --exclude, else the
-    /// file's. Polling is forced by --poll, FRESHSERVE_POLL or the file, in that order of the reason given.
+    /// Globs: what is watched is --only, else the file's only, else a self-reloading preset's globs, else every file that
+    /// is not ignored; --include (else the file's include) adds to it; --exclude (else the file's) takes out. Polling is
+    /// forced by --poll, FRESHSERVE_POLL or the file, in that order of the reason given.
     /// </summary>
-    private WatchOptions ToWatchOptions(ConfigValues? file, IReadOnlyList<string> presetIncludes)
+    private WatchOptions ToWatchOptions(ConfigValues? file, Preset? preset)
     {
-        foreach (var glob in Include.Concat(Exclude))
+        foreach (var glob in Include.Concat(Only).Concat(Exclude))
         {
             if (Globs.Problem(glob) is { } problem)
             {
-                throw new UsageException($"--include/--exclude: {problem}");
+                throw new UsageException($"--include/--only/--exclude: {problem}");
             }
         }
+
+        var fileName = file is null ? null : Path.GetFileName(file.Path);
+        (IReadOnlyList<string> only, _onlySource) = Only.Length > 0 ? (Only, "--only")
+            : file?.Only is { Count: > 0 } fileOnly ? (fileOnly, $"only in {fileName}")
+            : preset is { WatchOnly.Count: > 0 } ? (preset.WatchOnly, $"the {preset.Name} preset: the server reloads your sources itself; -i adds, --only replaces")
+            : ([], null);
+        (IReadOnlyList<string> include, _includeSource) = Include.Length > 0 ? (Include, "-i")
+            : file?.Include is { Count: > 0 } fileInclude ? (fileInclude, $"include in {fileName}")
+            : ([], null);
 
         var forcePollReason = Poll ? "--poll"
             : IsSet("FRESHSERVE_POLL") ? $"FRESHSERVE_POLL={Environment.GetEnvironmentVariable("FRESHSERVE_POLL")}"
@@ -456,7 +477,8 @@ public sealed class WatchCommand
         var pollInterval = PollInterval is not null ? DurationSetting.PollInterval.Parse(PollInterval) : file?.PollInterval;
         return new WatchOptions
         {
-            Include = Include.Length > 0 ? Include : file?.Include is { Count: > 0 } fileInclude ? fileInclude : presetIncludes,
+            Only = only,
+            Include = include,
             Exclude = Exclude.Length > 0 ? Exclude : file?.Exclude ?? [],
             DefaultIgnores = !(NoDefaultIgnore || file?.NoDefaultIgnore == true),
             GitIgnore = !(NoGitIgnore || file?.NoGitignore == true),
