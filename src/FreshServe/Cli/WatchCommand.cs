@@ -94,7 +94,7 @@ public sealed class WatchCommand
     [Option("--config <FILE>", "Read options from this JSON file instead of ./freshserve.json.", CommandOptionType.SingleValue)]
     public string? Config { get; set; }
 
-    [Option("--preset <NAME>", "Use this preset (uvicorn, flask, django, gunicorn, node, vite, next, dotnet-run, go-run, rails) or 'none'. Default: recognized from the command.", CommandOptionType.SingleValue)]
+    [Option("--preset <NAME>", "Use this preset (uvicorn, flask, django, gunicorn, node, nodemon, vite, next, dotnet-run, dotnet-watch, go-run, rails) or 'none'. Default: recognized from the command.", CommandOptionType.SingleValue)]
     public string? Preset { get; set; }
 
     [Option("--clean-bytecode", "Delete __pycache__ folders under the watch roots before the first start.", CommandOptionType.NoValue)]
