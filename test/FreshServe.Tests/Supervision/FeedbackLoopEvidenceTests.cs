@@ -140,16 +140,19 @@ public sealed class FeedbackLoopEvidenceTests
         // Written and closed in one call at import, as a cache or a start stamp is: /proc never shows it open.
         var server = folder.Write("server.js", """
             const fs = require("fs");
-            fs.mkdirSync("cache", { recursive: true });
-            fs.writeFileSync(`cache/start-${Date.now()}-${process.pid}`, "x");
-            require("http").createServer((_, res) => res.end("v1")).listen(Number(process.env.PORT), "127.0.0.1");
+            // After a pause, as a framework's own start-up work would take: not at the moment of a first look.
+            setTimeout(() => {
+                fs.mkdirSync("cache", { recursive: true });
+                fs.writeFileSync(`cache/start-${Date.now()}-${process.pid}`, "x");
+                require("http").createServer((_, res) => res.end("v1")).listen(Number(process.env.PORT), "127.0.0.1");
+            }, 100);
             """);
         var port = FreePort.Get();
         await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--", "node", "server.js"],
             new Dictionary<string, string> { ["PORT"] = port.ToString() });
         await fs.WaitForLineAsync($@"ready in \d+ ms on port {port}", Patience);
         await Task.Delay(Settle);
-        Assert.True(fs.Count(@"generation 3") == 0, fs.Output);
+        Assert.True(fs.Count(@"↻ .* restarting") <= 1, fs.Output);
 
         File.WriteAllText(server, File.ReadAllText(server).Replace("v1", "v2", StringComparison.Ordinal));
         Assert.Equal("v2", await Http.WaitForAsync(port, body => body == "v2", Patience));
