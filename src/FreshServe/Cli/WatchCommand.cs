@@ -94,7 +94,7 @@ public sealed class WatchCommand
     [Option("--config <FILE>", "Read options from this JSON file instead of ./freshserve.json.", CommandOptionType.SingleValue)]
     public string? Config { get; set; }
 
-    [Option("--preset <NAME>", "Use this preset (uvicorn, flask, django, gunicorn, node, vite, next, dotnet-run, go-run, rails) or 'none'. Default: recognized from the command.", CommandOptionType.SingleValue)]
+    [Option("--preset <NAME>", "Use this preset (uvicorn, flask, django, gunicorn, node, nodemon, vite, next, dotnet-run, dotnet-watch, go-run, rails) or 'none'. Default: recognized from the command.", CommandOptionType.SingleValue)]
     public string? Preset { get; set; }
 
     [Option("--clean-bytecode", "Delete __pycache__ folders under the watch roots before the first start.", CommandOptionType.NoValue)]
@@ -307,6 +307,10 @@ public sealed class WatchCommand
         {
             log.PortDetected(_port!.Value, _portSource);
         }
+        else if (_defaultTaken is { } taken)
+        {
+            log.DefaultPortTaken(taken.Port, taken.Source, taken.Server);
+        }
         else if (_port is null && _readyUrl is null)
         {
             log.NoPort();
@@ -343,6 +347,7 @@ public sealed class WatchCommand
     private bool _stopSignalFromPreset;
     private int? _port;
     private string? _portSource;
+    private (int Port, string Source, string Server)? _defaultTaken;
     private Uri? _readyUrl;
     private string? _onlySource;
     private string? _includeSource;
@@ -407,6 +412,12 @@ public sealed class WatchCommand
         if ((_port is null ? PortDetector.Detect(commandArgs, env, command[0]) ?? _preset?.Port(env) : null) is { } detected)
         {
             (_port, _portSource) = (detected.Port, detected.Source);
+            if (detected.MayMove && Ports.PortListeners.IsListening(detected.Port))
+            {
+                // Waiting for someone else's port would block a server that simply takes the next one: observe it.
+                _defaultTaken = (detected.Port, detected.Source, _preset!.Preset.Name);
+                (_port, _portSource) = (null, null);
+            }
         }
 
         var readyUrlText = ReadyUrl ?? file?.ReadyUrl;

@@ -42,6 +42,9 @@ public static partial class Log
     [LoggerMessage(11, LogLevel.Information, "  port {Port}, from {Source}", EventName = nameof(PortDetected))]
     public static partial void PortDetected(this ILogger logger, int port, string source);
 
+    [LoggerMessage(700, LogLevel.Information, "  port {Port} ({Source}) is taken; {Server} moves to the next free one: freshserve learns it from what the server listens on", EventName = nameof(DefaultPortTaken))]
+    public static partial void DefaultPortTaken(this ILogger logger, int port, string source, string server);
+
     [LoggerMessage(12, LogLevel.Information, "  no port in the command: freshserve learns it from what the server listens on", EventName = nameof(NoPort))]
     public static partial void NoPort(this ILogger logger);
 

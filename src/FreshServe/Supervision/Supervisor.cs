@@ -178,7 +178,7 @@ public sealed class Supervisor
                     change = _changes.WaitForChangeAsync(shutdown);
                     first = await Task.WhenAny(change, manual, worker.Exited, cancelled).ConfigureAwait(false);
                 }
-                while (first == change && await IsServersOwnBurstAsync(worker.Pid, shutdown).ConfigureAwait(false));
+                while (first == change && await IsServersOwnBurstAsync(worker.Pid, Starting(generation, startedAt), shutdown).ConfigureAwait(false));
 
                 Task? crashRestart = null;
 
@@ -206,6 +206,7 @@ public sealed class Supervisor
                 {
                     // A change: stop now, while the burst may still be going on; start once it is quiet.
                     var early = startedAt.Elapsed <= FeedbackLoop.SoonAfterStart && Volatile.Read(ref _readyGeneration) != generation;
+                    var starting = Starting(generation, startedAt);
                     _backoff.Reset();
                     var quiet = _changes.WaitForQuietAsync(shutdown);
                     var stopping = StopTreeAsync(worker, generation, force);
@@ -217,6 +218,7 @@ public sealed class Supervisor
                     changed = ChangedPaths.Relative(burst, _settings.WatchRoots);
                     // The restart line named the burst as it began; the ready line names all of it.
                     cause.Reason = $"{ChangedPaths.DescribeLasting(burst, _settings.WatchRoots)} changed";
+                    _serverWrites.Restarted(burst, starting);
                     if (_feedbackLoop.Observe(burst, early))
                     {
                         _log.FeedbackLoop(string.Join(", ", changed), Duration.Format(FeedbackLoop.SoonAfterStart), FeedbackLoop.Streak,
@@ -227,12 +229,14 @@ public sealed class Supervisor
                 {
                     _backoff.Reset();
                     _log.RestartRequested();
+                    _serverWrites.Restarted([], starting: false);
                     cause = new RestartCause("restart requested");
                     await StopAndFreePortAsync(worker, generation, cause, force, shutdown).ConfigureAwait(false);
                     changed = [];
                 }
                 else
                 {
+                    _serverWrites.Restarted([], starting: false);
                     cause = new RestartCause($"restart {_backoff.Streak} after a crash");
                     await StopAndFreePortAsync(worker, generation, cause, force, shutdown).ConfigureAwait(false);
                     changed = [];
@@ -302,7 +306,7 @@ public sealed class Supervisor
     /// restarts at once: a burst is looked at closer only when every path in it may be the server's, so an edit never
     /// waits on this.
     /// </summary>
-    private async Task<bool> IsServersOwnBurstAsync(int workerPid, CancellationToken shutdown)
+    private async Task<bool> IsServersOwnBurstAsync(int workerPid, bool starting, CancellationToken shutdown)
     {
         // A file that appeared and is gone again cancels out by the end of the burst: it decides nothing.
         var deciding = _changes.Pending.Where(change => !ChangedPaths.IsInFlight(change)).ToArray();
@@ -314,6 +318,7 @@ public sealed class Supervisor
             }
 
             _serverWrites.Sample(workerPid, knownTree: true);
+            _serverWrites.RecognizeRepeatedStartWrites(deciding, starting);
             if (!deciding.All(change => !change.IsLost && _serverWrites.MayBeOwn(change.Path)))
             {
                 return false;
@@ -348,6 +353,14 @@ public sealed class Supervisor
 
         return false;
     }
+
+    /// <summary>
+    /// Still starting: not ready yet, within the time the server's start-up writes are looked for; or in the first
+    /// second, ready or not (a server writes at import and listens right after: its write may be seen after ready).
+    /// </summary>
+    private bool Starting(int generation, Stopwatch startedAt) =>
+        startedAt.Elapsed <= FeedbackLoop.SoonAfterStart
+        || (Volatile.Read(ref _readyGeneration) != generation && startedAt.Elapsed <= ServerWrites.SampleFor);
 
     /// <summary>Logs a worker's own exit; returns how long to wait before restarting it, or null to wait for a change.</summary>
     private TimeSpan? ReportExit(ProcessSpec spec, int pid, int exitCode, TimeSpan uptime)
