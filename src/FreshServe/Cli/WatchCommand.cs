@@ -88,6 +88,9 @@ public sealed class WatchCommand
     [Option("--restart-on-crash", "Restart a server that crashes (exits by itself with a non-zero code), waiting longer after each crash in a row (0.5s up to 30s). A clean exit (code 0) waits for a change.", CommandOptionType.NoValue)]
     public bool RestartOnCrash { get; set; }
 
+    [Option("--stop-before-start", "Start the new server only once the whole old tree has exited (the default on Windows), not as soon as the ports it listened on are free.", CommandOptionType.NoValue)]
+    public bool StopBeforeStart { get; set; }
+
     [Option("--no-input", "Do not read keys; the server keeps stdin. Also FRESHSERVE_NO_INPUT=1.", CommandOptionType.NoValue)]
     public bool NoInput { get; set; }
 
@@ -212,6 +215,7 @@ public sealed class WatchCommand
             var debouncer = supervisor.Changes;
             using var watcher = new FileWatching(settings.WatchRoots, settings.Watching, log);
             watcher.Changed += debouncer.Post;
+            debouncer.Polling = () => watcher.IsPolling;
             watcher.Start();
             return await supervisor.RunAsync(shutdown.Token, force.Token).ConfigureAwait(false);
         }
@@ -435,6 +439,7 @@ public sealed class WatchCommand
             ReadyTimeout = readyTimeout,
             ReadyUrl = _readyUrl,
             RestartOnCrash = RestartOnCrash || file?.RestartOnCrash == true,
+            StopBeforeStart = StopBeforeStart || (file?.StopBeforeStart ?? OperatingSystem.IsWindows()),
             Replace = Replace || file?.Replace == true,
             KeysEnabled = keys,
             DetachStdin = keys,

@@ -20,6 +20,7 @@ public sealed class UnixWorkerLauncher : IWorkerLauncher
     // Random v4 GUIDs come from the OS's secure generator, without loading OpenSSL as RandomNumberGenerator does (5 MB RSS).
     private readonly string _token = Guid.NewGuid().ToString("N");
     private readonly Lazy<SupervisorGuard> _guard;
+    private int _started;
 
     public UnixWorkerLauncher()
     {
@@ -37,15 +38,18 @@ public sealed class UnixWorkerLauncher : IWorkerLauncher
     public IWorker Start(ProcessSpec spec)
     {
         var guard = _guard.Value;
+        // "<session>.<n>": the guard matches the session's part, a tree only its own, so the trees of two generations
+        // that overlap (the old one still stopping) never take each other's processes.
+        var token = $"{TokenVariable}={_token}.{Interlocked.Increment(ref _started)}";
         var argv = new List<string> { spec.FileName };
         argv.AddRange(spec.Arguments);
         var envp = spec.Environment
             .Where(kv => kv.Key != TokenVariable)
             .Select(kv => $"{kv.Key}={kv.Value}")
-            .Append($"{TokenVariable}={_token}");
+            .Append(token);
         var pid = PosixSpawn.Spawn(spec.FileName, argv, envp, spec.WorkingDirectory,
             stdinFrom: spec.DetachStdin ? -2 : -1, silenceOutput: false);
-        return new UnixWorker(pid, new WorkerTree(pid, $"{TokenVariable}={_token}", p => p == guard.Pid));
+        return new UnixWorker(pid, new WorkerTree(pid, token, p => p == guard.Pid));
     }
 }
 
