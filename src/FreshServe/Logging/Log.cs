@@ -179,4 +179,7 @@ public static partial class Log
 
     [LoggerMessage(651, LogLevel.Debug, "  starting while generation {Generation} stops (it had no port the next one needs)", EventName = nameof(StartingWhileStopping))]
     public static partial void StartingWhileStopping(this ILogger logger, int generation);
+
+    [LoggerMessage(652, LogLevel.Debug, "  freshserve's own time: {Overhead}", EventName = nameof(RestartOverhead))]
+    public static partial void RestartOverhead(this ILogger logger, string overhead);
 }

@@ -10,6 +10,26 @@ public sealed class RestartCause(string reason)
     public int? Port { get; set; }
     public TimeSpan? PortFreeTook { get; set; }
 
+    /// <summary>FreshServe's own steps: reading the old tree and sending the signal, spawning the next.</summary>
+    public TimeSpan Signal { get; set; }
+
+    /// <summary>Reading the old tree's ports: beside the stop, not on the restart's path.</summary>
+    public TimeSpan? PortsRead { get; set; }
+
+    public TimeSpan Spawn { get; set; }
+
+    /// <summary>From the way being clear (ports free or tree gone, burst quiet) to the next worker spawned.</summary>
+    public TimeSpan Start { get; set; }
+
+    /// <summary>When the way was clear (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    public long WayClearAt { get; set; }
+
+    /// <summary>"tree signalled in 1.1 ms, started 2.4 ms after the way was clear (spawn 1.9 ms); ports read in 3.0 ms beside the stop".</summary>
+    public string DescribeOverhead() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"tree signalled in {Signal.TotalMilliseconds:0.0} ms, started {Start.TotalMilliseconds:0.0} ms after the way was clear (spawn {Spawn.TotalMilliseconds:0.0} ms)")
+        + (PortsRead is { } read ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"; ports read in {read.TotalMilliseconds:0.0} ms beside the stop") : string.Empty);
+
     /// <summary>The old generation still stopping when this one started (its ports were free); null when it was gone.</summary>
     public int? Overlapped { get; set; }
 

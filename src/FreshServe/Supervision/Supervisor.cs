@@ -157,7 +157,13 @@ public sealed class Supervisor
             IWorker worker;
             try
             {
+                var spawning = Stopwatch.GetTimestamp();
                 worker = _launcher.Start(spec);
+                if (cause is not null)
+                {
+                    cause.Spawn = Stopwatch.GetElapsedTime(spawning);
+                    cause.Start = Stopwatch.GetElapsedTime(cause.WayClearAt);
+                }
             }
             catch (CommandStartException e) when (generation > 1)
             {
@@ -174,6 +180,11 @@ public sealed class Supervisor
             }
 
             _session?.WorkerStarted(worker.Pid, generation);
+            if (cause is not null)
+            {
+                _log.RestartOverhead(cause.DescribeOverhead());
+            }
+
             var startedAt = Stopwatch.StartNew();
             if (cause is null)
             {
@@ -238,6 +249,7 @@ public sealed class Supervisor
                     cause = new RestartCause($"{what} changed");
                     await ClearTheWayAsync(retirement, cause, shutdown).ConfigureAwait(false);
                     var burst = await quiet.ConfigureAwait(false);
+                    cause.WayClearAt = Stopwatch.GetTimestamp();
                     changed = ChangedPaths.Relative(burst, _settings.WatchRoots);
                     // The restart line named the burst as it began; the ready line names all of it.
                     cause.Reason = $"{ChangedPaths.DescribeLasting(burst, _settings.WatchRoots)} changed";
@@ -255,6 +267,7 @@ public sealed class Supervisor
                     var retirement = Retire(worker, generation, workerPort, force, shutdown);
                     retired = true;
                     await ClearTheWayAsync(retirement, cause, shutdown).ConfigureAwait(false);
+                    cause.WayClearAt = Stopwatch.GetTimestamp();
                     changed = [];
                 }
                 else
@@ -263,6 +276,7 @@ public sealed class Supervisor
                     var retirement = Retire(worker, generation, workerPort, force, shutdown);
                     retired = true;
                     await ClearTheWayAsync(retirement, cause, shutdown).ConfigureAwait(false);
+                    cause.WayClearAt = Stopwatch.GetTimestamp();
                     changed = [];
                 }
             }
@@ -325,6 +339,7 @@ public sealed class Supervisor
             }
 
             (cause.Port, cause.PortFreeTook) = await EnsurePortFreeAsync(shutdown).ConfigureAwait(false);
+            cause.WayClearAt = Stopwatch.GetTimestamp();
             return (cause, changed);
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
@@ -410,41 +425,28 @@ public sealed class Supervisor
         return delay;
     }
 
-    /// <summary>An old generation told to stop: its stop (awaited at shutdown), and the ports the next one must find free.</summary>
-    /// <param name="Ports">What the old tree listened on when told to stop; null when the next generation waits for the whole tree.</param>
-    /// <param name="Clear">Completes once none of <paramref name="Ports"/> is listened on; watched from the signal on.</param>
-    private sealed record Retirement(int Generation, Task<TimeSpan> Stopping, IReadOnlyList<int>? Ports, Task<TimeSpan>? Clear, long SignalledAt, CancellationTokenSource StopLooking);
+    /// <summary>An old generation told to stop: its stop (awaited at shutdown), and when the next one may start.</summary>
+    /// <param name="Clear">
+    /// Completes once no port the old tree listens on is listened on by anyone: how long that took from the signal, the
+    /// ports, and how long reading them took. Null when the next generation waits for the whole tree to be gone.
+    /// </param>
+    /// <param name="Signal">How long reading the tree and sending the graceful signal took.</param>
+    private sealed record Retirement(int Generation, Task<TimeSpan> Stopping, Task<(TimeSpan Took, IReadOnlyList<int> Ports, TimeSpan Read)>? Clear,
+        CancellationTokenSource StopLooking, TimeSpan Signal);
 
     /// <summary>
     /// Tells the old tree to stop. The stop (graceful, then the kill at --stop-timeout) runs to its end in the background
-    /// and the worker is disposed after it. Before the signal, the ports the tree listens on are noted: the next
-    /// generation may start once they are free. Only a generation seen ready has known ports; one that is not (still
-    /// starting, or serving nothing) might bind after it was read, so the next generation waits for it to be gone.
+    /// and the worker is disposed after it. The next generation may start once the ports the tree listens on are free.
+    /// Only a generation seen ready has known ports; one that is not (still starting, or serving nothing) might bind
+    /// after it was looked at, so the next generation waits for it to be gone.
     /// </summary>
     private Retirement Retire(IWorker worker, int generation, int? workerPort, CancellationToken force, CancellationToken shutdown)
     {
-        IReadOnlyList<int>? ports = null;
-        if (!_settings.StopBeforeStart && !worker.Exited.IsCompleted && Volatile.Read(ref _readyGeneration) == generation)
-        {
-            var listening = TreePorts.ReadOrNone(worker.Pid).Select(l => l.Port).ToHashSet();
-            if (listening.Count > 0)
-            {
-                // Behind the proxy the generation's own port is never given again: only its other ports (a debugger's) matter.
-                if (_settings.Proxy is not null && workerPort is { } own)
-                {
-                    listening.Remove(own);
-                }
-                else if (ProvenPort is { } proven)
-                {
-                    listening.Add(proven);
-                }
-
-                ports = [.. listening.Order()];
-            }
-        }
-
+        var overlap = !_settings.StopBeforeStart && !worker.Exited.IsCompleted && Volatile.Read(ref _readyGeneration) == generation;
         var signalledAt = Stopwatch.GetTimestamp();
+        // Runs synchronously up to its first wait: the tree read and the graceful signal sent.
         var stopping = StopAndDisposeAsync(worker, generation, force);
+        var signal = Stopwatch.GetElapsedTime(signalledAt);
         lock (_retiringGate)
         {
             _retiring.RemoveAll(task => task.IsCompleted);
@@ -452,8 +454,37 @@ public sealed class Supervisor
         }
 
         var stopLooking = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-        var clear = ports is null ? null : WaitUntilNoneListensAsync(ports, signalledAt, stopLooking.Token);
-        return new Retirement(generation, stopping, ports, clear, signalledAt, stopLooking);
+        var pid = worker.Pid;
+        var proven = _settings.Proxy is null ? ProvenPort : null;
+        var clear = overlap
+            ? Task.Run(() => WaitUntilClearAsync(pid, workerPort, proven, signalledAt, stopLooking.Token), CancellationToken.None)
+            : null;
+        return new Retirement(generation, stopping, clear, stopLooking, signal);
+    }
+
+    /// <summary>
+    /// The ports are read after the signal, beside the stop, off the restart's path: a port the tree no longer listens on
+    /// by then is free already, and a dying tree opens none.
+    /// </summary>
+    private async Task<(TimeSpan, IReadOnlyList<int>, TimeSpan)> WaitUntilClearAsync(int pid, int? workerPort, int? proven, long signalledAt,
+        CancellationToken cancellationToken)
+    {
+        var reading = Stopwatch.GetTimestamp();
+        var listening = TreePorts.ReadOrNone(pid).Select(l => l.Port).ToHashSet();
+        var read = Stopwatch.GetElapsedTime(reading);
+        if (_settings.Proxy is not null && workerPort is { } own)
+        {
+            // Behind the proxy the generation's own port is never given again: only its other ports (a debugger's) matter.
+            listening.Remove(own);
+        }
+        else if (proven is { } port)
+        {
+            listening.Add(port);
+        }
+
+        IReadOnlyList<int> ports = [.. listening.Order()];
+        var took = await WaitUntilNoneListensAsync(ports, signalledAt, cancellationToken).ConfigureAwait(false);
+        return (took, ports, read);
     }
 
     private async Task<TimeSpan> StopAndDisposeAsync(IWorker worker, int generation, CancellationToken force)
@@ -470,19 +501,21 @@ public sealed class Supervisor
 
     /// <summary>
     /// Returns once the next generation may start: every port the old tree listened on is listened on by no one, or
-    /// (ports unknown, or the stop ended first) the old tree is gone and the last ready port proven free.
+    /// (no overlap, or the stop ended first) the old tree is gone and the last ready port proven free.
     /// </summary>
     private async Task ClearTheWayAsync(Retirement retirement, RestartCause cause, CancellationToken shutdown)
     {
         using var looking = retirement.StopLooking;
-        if (retirement is { Ports: { } ports, Clear: { } clear })
+        cause.Signal = retirement.Signal;
+        if (retirement.Clear is { } clear)
         {
             if (await Task.WhenAny(clear, retirement.Stopping).ConfigureAwait(false) == clear && clear.IsCompletedSuccessfully)
             {
-                var took = await clear.ConfigureAwait(false);
+                var (took, ports, read) = await clear.ConfigureAwait(false);
                 cause.Overlapped = retirement.Generation;
                 cause.Port = ProvenPort;
                 cause.PortFreeTook = took;
+                cause.PortsRead = read;
                 if (ports.Count > 0)
                 {
                     _log.PortsClear(ports.Count == 1 ? $"port {ports[0]} is" : $"ports {string.Join(", ", ports)} are", Duration.Format(took), retirement.Generation);
