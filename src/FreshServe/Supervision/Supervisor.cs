@@ -44,6 +44,8 @@ public sealed class Supervisor
     private readonly IGenerationObserver? _observer;
     private readonly Lock _retiringGate = new();
     private readonly List<Task> _retiring = [];
+    // What the ready generation's tree listened on a moment after ready: read then, off any restart's path.
+    private (int Generation, int[] Ports)? _portsSeen;
 
     public ChangeDebouncer Changes => _changes;
 
@@ -372,7 +374,8 @@ public sealed class Supervisor
             }
         }
 
-        var burst = await _changes.WaitForQuietAsync(shutdown).ConfigureAwait(false);
+        // Every path in it may be the server's: no one waits on it, so it gets the whole window to be taken whole.
+        var burst = await _changes.WaitForQuietAsync(shutdown, wholeWindow: true).ConfigureAwait(false);
         if (burst.Count == 0)
         {
             return true; // all it held came and went
@@ -456,21 +459,28 @@ public sealed class Supervisor
         var stopLooking = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         var pid = worker.Pid;
         var proven = _settings.Proxy is null ? ProvenPort : null;
+        int[]? seen;
+        lock (_ports)
+        {
+            seen = _portsSeen is { } ports && ports.Generation == generation ? ports.Ports : null;
+        }
+
         var clear = overlap
-            ? Task.Run(() => WaitUntilClearAsync(pid, workerPort, proven, signalledAt, stopLooking.Token), CancellationToken.None)
+            ? Task.Run(() => WaitUntilClearAsync(pid, seen, workerPort, proven, signalledAt, stopLooking.Token), CancellationToken.None)
             : null;
         return new Retirement(generation, stopping, clear, stopLooking, signal);
     }
 
     /// <summary>
-    /// The ports are read after the signal, beside the stop, off the restart's path: a port the tree no longer listens on
-    /// by then is free already, and a dying tree opens none.
+    /// The ports the tree listened on a second after it was ready (<paramref name="seen"/>), read then since reading the
+    /// socket table costs milliseconds of CPU; for a generation restarted sooner, what it listens on now, read after the
+    /// signal, beside the stop: a port the tree no longer listens on by then is free already, and a dying tree opens none.
     /// </summary>
-    private async Task<(TimeSpan, IReadOnlyList<int>, TimeSpan)> WaitUntilClearAsync(int pid, int? workerPort, int? proven, long signalledAt,
-        CancellationToken cancellationToken)
+    private async Task<(TimeSpan, IReadOnlyList<int>, TimeSpan)> WaitUntilClearAsync(int pid, int[]? seen, int? workerPort, int? proven,
+        long signalledAt, CancellationToken cancellationToken)
     {
         var reading = Stopwatch.GetTimestamp();
-        var listening = TreePorts.ReadOrNone(pid).Select(l => l.Port).ToHashSet();
+        var listening = seen is not null ? seen.ToHashSet() : TreePorts.ReadOrNone(pid).Select(l => l.Port).ToHashSet();
         var read = Stopwatch.GetElapsedTime(reading);
         if (_settings.Proxy is not null && workerPort is { } own)
         {
@@ -676,6 +686,14 @@ public sealed class Supervisor
             // Read again: an old generation stopping in the background may have finished meanwhile.
             _log.Ready(startedAt.ElapsedMilliseconds, where, generation, cause is null ? summary : " ← " + cause.Describe(worker.Pid));
             await GiveBackMemoryAsync(cancellationToken).ConfigureAwait(false);
+            if (!_settings.StopBeforeStart)
+            {
+                var seen = TreePorts.ReadOrNone(worker.Pid).Select(l => l.Port).Distinct().ToArray();
+                lock (_ports)
+                {
+                    _portsSeen = (generation, seen);
+                }
+            }
         }
         catch (OperationCanceledException)
         {

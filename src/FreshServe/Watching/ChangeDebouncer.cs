@@ -8,9 +8,10 @@ namespace FreshServe.Watching;
 /// change.
 /// <para>
 /// The quiet window grows with the burst: a burst needs as much quiet as it has lasted so far, at least
-/// <see cref="FirstWindow"/> and at most <see cref="Window"/>. A single save (its few events arrive within a
-/// millisecond) is taken after 10 ms; a git checkout or a sed -i over hundreds of files, whose events keep coming for
-/// hundreds of milliseconds with gaps under 10 ms, is taken whole once it has been quiet for the full window.
+/// <see cref="FirstWindow"/> and at most <see cref="Window"/>, and the whole window as soon as it holds more files
+/// than one save touches. A single save (its few events arrive within a millisecond) is taken after 10 ms; a git
+/// checkout or a sed -i over hundreds of files is taken whole once it has been quiet for the full window, even when
+/// the writer was paused early on (a loaded machine).
 /// </para>
 /// </summary>
 public sealed class ChangeDebouncer
@@ -45,6 +46,9 @@ public sealed class ChangeDebouncer
     public Func<bool> Polling { get; set; } = static () => false;
 
     private static readonly TimeSpan DefaultFirstWindow = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>More files than one save touches: a bulk write (checkout, formatter, build), which gets the whole window at once.</summary>
+    private const int SaveFiles = 3;
 
     /// <summary>A burst that never goes quiet (a log file rewritten every 100 ms) still restarts after this long.</summary>
     public TimeSpan MaxWait { get; }
@@ -121,7 +125,8 @@ public sealed class ChangeDebouncer
     /// Waits until no change arrived for the burst's window (see above), or <see cref="MaxWait"/> passed, then takes the burst.
     /// It may be empty when all it held came and went.
     /// </summary>
-    public async Task<IReadOnlyList<FileChange>> WaitForQuietAsync(CancellationToken cancellationToken)
+    /// <param name="wholeWindow">The whole window from the start: for a burst no one waits on (the server's own writes).</param>
+    public async Task<IReadOnlyList<FileChange>> WaitForQuietAsync(CancellationToken cancellationToken, bool wholeWindow = false)
     {
         await WaitForChangeAsync(cancellationToken).ConfigureAwait(false);
         while (true)
@@ -133,7 +138,7 @@ public sealed class ChangeDebouncer
                 var quietFor = _time.GetElapsedTime(_lastPost, now);
                 var burstFor = _time.GetElapsedTime(_firstPost, now);
                 var lasted = _time.GetElapsedTime(_firstPost, _lastPost);
-                var window = lasted < FirstWindow ? FirstWindow : lasted > Window ? Window : lasted;
+                var window = wholeWindow || _order.Count > SaveFiles || lasted > Window ? Window : lasted < FirstWindow ? FirstWindow : lasted;
                 remaining = TimeSpan.FromTicks(Math.Min((window - quietFor).Ticks, (MaxWait - burstFor).Ticks));
                 if (remaining <= TimeSpan.Zero)
                 {

@@ -59,6 +59,37 @@ public sealed class ChangeDebouncerTests
     }
 
     [Fact]
+    public async Task A_bulk_write_gets_the_whole_window_at_once_even_when_its_writer_pauses_early()
+    {
+        var time = new FakeTimeProvider();
+        var debouncer = new ChangeDebouncer(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2), time);
+        for (var i = 0; i < 4; i++)
+        {
+            debouncer.Post(Changed($"/f{i}"));
+        }
+
+        var quiet = debouncer.WaitForQuietAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromMilliseconds(30)); // a loaded machine pauses the checkout
+        Assert.False(quiet.IsCompleted, "four files are more than one save: the burst was cut");
+        debouncer.Post(Changed("/f4"));
+        time.Advance(TimeSpan.FromMilliseconds(51));
+        Assert.Equal(5, (await quiet.WaitAsync(TimeSpan.FromSeconds(5))).Count);
+    }
+
+    [Fact]
+    public async Task The_servers_own_writes_are_judged_over_the_whole_window()
+    {
+        var time = new FakeTimeProvider();
+        var debouncer = new ChangeDebouncer(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2), time);
+        debouncer.Post(Changed("/generated"));
+        var quiet = debouncer.WaitForQuietAsync(CancellationToken.None, wholeWindow: true);
+        time.Advance(TimeSpan.FromMilliseconds(30));
+        Assert.False(quiet.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(21));
+        Assert.Single(await quiet.WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
     public async Task A_burst_that_never_goes_quiet_is_taken_after_max_wait()
     {
         var time = new FakeTimeProvider();

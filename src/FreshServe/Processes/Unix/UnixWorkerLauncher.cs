@@ -151,11 +151,22 @@ internal sealed class UnixWorker : IWorker
 
         public bool SendGraceful(Cli.StopSignal signal)
         {
+            var number = Libc.SignalNumber(signal);
+            // The worker's own group first, in one call before any /proc read: the server learns of the stop at once.
+            // Only while the root is not yet reaped (its pid, the group's id, cannot have been reused then).
+            var groupFirst = !worker.Exited.IsCompleted && Libc.kill(-worker.Pid, number) == 0;
             var members = _tree.Refresh();
-            _tree.Signal(members, Libc.SignalNumber(signal));
+            // Each process is signalled once: a second SIGTERM makes uvicorn skip its graceful shutdown.
+            var rest = groupFirst ? members.Where(m => m.Group != worker.Pid).ToList() : members;
+            _tree.Signal(rest, number);
 
             // A stopped process (SIGTTIN from reading the terminal, SIGTSTP) keeps the signal pending until continued.
-            _tree.Signal(members, Libc.SIGCONT);
+            if (groupFirst)
+            {
+                Libc.kill(-worker.Pid, Libc.SIGCONT);
+            }
+
+            _tree.Signal(rest, Libc.SIGCONT);
             return true;
         }
 
