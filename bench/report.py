@@ -49,6 +49,26 @@ def targets(report):
         r = ratio(fs, nm)
         rows.append((f"Save-to-fresh median no slower than nodemon ({name})",
                      f"{ms(fs)} ms vs {ms(nm)} ms = {num(r, 2)} ×", verdict(None if r is None else r <= 1.0)))
+        graceful = median_of(app.get("nodemon --signal SIGTERM|events"))
+        if graceful is not None:
+            r = ratio(fs, graceful)
+            rows.append((f"Save-to-fresh median no slower than nodemon --signal SIGTERM ({name})",
+                         f"{ms(fs)} ms vs {ms(graceful)} ms = {num(r, 2)} ×", verdict(None if r is None else r <= 1.0)))
+    # Proxy mode (issue 11): within 10 % of the cold start, no slower than nodemon, no failed request.
+    for name, app in apps.items():
+        row = app.get("freshserve --proxy|events") or {}
+        px = median_of(row)
+        if px is None:
+            continue
+        floor = ((app.get("floor") or {}).get("cold_start") or {}).get("median")
+        nm = median_of(app.get("nodemon|events"))
+        r, rn = ratio(px, floor), ratio(px, nm)
+        rows.append((f"Proxy mode: save-to-fresh median ≤ 1.10 × cold start and ≤ nodemon ({name})",
+                     f"{ms(px)} ms = {num(r, 2)} × cold start, {num(rn, 2)} × nodemon",
+                     verdict(None if r is None or rn is None else r <= 1.10 and rn <= 1.0)))
+        rows.append((f"Proxy mode: no failed request ({name})",
+                     f"{num(row.get('failed_per_restart'))} per restart (a held request the client gave up on after 1 s counts)",
+                     verdict(row.get("failed_per_restart") == 0)))
     fs_rows = [row for app in apps.values() for key, row in app.items()
                if key.startswith("freshserve|") and row.get("supported") and "rss_mb" in row]
     fs_rows += [row for row in report["scale"] if row.get("supported") and "rss_mb" in row]
