@@ -48,7 +48,7 @@ public sealed class WatchCommand
     [Range(1, 65535, ErrorMessage = "--port must be between 1 and 65535")]
     public int? Port { get; set; }
 
-    [Option("--debounce <DURATION>", "Quiet time after the last change before the new server starts (0 to 60s). Default: 50ms.", CommandOptionType.SingleValue)]
+    [Option("--debounce <DURATION>", "The most quiet time a burst of changes needs before the new server starts; a single save needs 10ms (0 to 60s). Default: 50ms.", CommandOptionType.SingleValue)]
     public string? Debounce { get; set; }
 
     [Option("--stop-signal <SIGNAL>", "The signal that asks the server tree to stop. Default: the preset's (SIGINT for go run), else SIGTERM.", CommandOptionType.SingleValue)]
