@@ -48,7 +48,7 @@ public sealed class WatchCommand
     [Range(1, 65535, ErrorMessage = "--port must be between 1 and 65535")]
     public int? Port { get; set; }
 
-    [Option("--debounce <DURATION>", "Quiet time after the last change before the new server starts (0 to 60s). Default: 50ms.", CommandOptionType.SingleValue)]
+    [Option("--debounce <DURATION>", "The most quiet time a burst of changes needs before the new server starts; a single save needs 10ms (0 to 60s). Default: 50ms.", CommandOptionType.SingleValue)]
     public string? Debounce { get; set; }
 
     [Option("--stop-signal <SIGNAL>", "The signal that asks the server tree to stop. Default: the preset's (SIGINT for go run), else SIGTERM.", CommandOptionType.SingleValue)]
@@ -87,6 +87,9 @@ public sealed class WatchCommand
 
     [Option("--restart-on-crash", "Restart a server that crashes (exits by itself with a non-zero code), waiting longer after each crash in a row (0.5s up to 30s). A clean exit (code 0) waits for a change.", CommandOptionType.NoValue)]
     public bool RestartOnCrash { get; set; }
+
+    [Option("--stop-before-start", "Start the new server only once the whole old tree has exited (the default on Windows), not as soon as the ports it listened on are free.", CommandOptionType.NoValue)]
+    public bool StopBeforeStart { get; set; }
 
     [Option("--no-input", "Do not read keys; the server keeps stdin. Also FRESHSERVE_NO_INPUT=1.", CommandOptionType.NoValue)]
     public bool NoInput { get; set; }
@@ -212,6 +215,7 @@ public sealed class WatchCommand
             var debouncer = supervisor.Changes;
             using var watcher = new FileWatching(settings.WatchRoots, settings.Watching, log);
             watcher.Changed += debouncer.Post;
+            debouncer.Polling = () => watcher.IsPolling;
             watcher.Start();
             return await supervisor.RunAsync(shutdown.Token, force.Token).ConfigureAwait(false);
         }
@@ -446,6 +450,7 @@ public sealed class WatchCommand
             ReadyTimeout = readyTimeout,
             ReadyUrl = _readyUrl,
             RestartOnCrash = RestartOnCrash || file?.RestartOnCrash == true,
+            StopBeforeStart = StopBeforeStart || (file?.StopBeforeStart ?? OperatingSystem.IsWindows()),
             Replace = Replace || file?.Replace == true,
             KeysEnabled = keys,
             DetachStdin = keys,
