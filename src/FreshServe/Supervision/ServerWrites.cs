@@ -30,7 +30,10 @@ public sealed class ServerWrites
 
     public static readonly TimeSpan SampleFor = TimeSpan.FromSeconds(7);
 
-    /// <summary>How long a freshly built program may take to be started by the tree that built it.</summary>
+    /// <summary>
+    /// How long a freshly built program may take to be started by the tree that built it, once that tree is past its
+    /// start; while it is still starting (building, then running what it built) the wait lasts as long as the start.
+    /// </summary>
     public static readonly TimeSpan AwaitRunning = TimeSpan.FromSeconds(1);
 
     private static readonly TimeSpan ExecutableCheckEvery = TimeSpan.FromMilliseconds(20);
@@ -193,11 +196,13 @@ public sealed class ServerWrites
 
     /// <summary>
     /// Splits a quiet burst into the server's own writes and the rest. A changed program with no verdict yet is
-    /// watched for up to <see cref="AwaitRunning"/> until the tree runs it (own) or is seen running its old copy (not).
+    /// watched until the tree runs it (own) or is seen running its old copy (not): while the generation is still
+    /// <paramref name="starting"/> (a build under load can take seconds between writing the program and running it), else
+    /// for up to <see cref="AwaitRunning"/>.
     /// </summary>
     [SupportedOSPlatform("linux")]
     public async Task<(IReadOnlyList<FileChange> Others, IReadOnlyList<Own> Own)> JudgeAsync(IReadOnlyList<FileChange> burst, int rootPid,
-        CancellationToken cancellationToken)
+        Func<bool> starting, CancellationToken cancellationToken)
     {
         Sample(rootPid);
         var others = new List<FileChange>();
@@ -239,7 +244,7 @@ public sealed class ServerWrites
                 }
             }
 
-            if (programs.Count == 0 || running.Length == 0 || clock.Elapsed >= AwaitRunning)
+            if (programs.Count == 0 || running.Length == 0 || (clock.Elapsed >= AwaitRunning && !starting()))
             {
                 break;
             }

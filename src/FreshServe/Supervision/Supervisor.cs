@@ -214,7 +214,7 @@ public sealed class Supervisor
                     change = _changes.WaitForChangeAsync(shutdown);
                     first = await Task.WhenAny(change, manual, worker.Exited, cancelled).ConfigureAwait(false);
                 }
-                while (first == change && await IsServersOwnBurstAsync(worker.Pid, Starting(generation, startedAt), shutdown).ConfigureAwait(false));
+                while (first == change && await IsServersOwnBurstAsync(worker.Pid, () => Starting(generation, startedAt), shutdown).ConfigureAwait(false));
 
                 Task? crashRestart = null;
 
@@ -360,7 +360,7 @@ public sealed class Supervisor
     /// restarts at once: a burst is looked at closer only when every path in it may be the server's, so an edit never
     /// waits on this.
     /// </summary>
-    private async Task<bool> IsServersOwnBurstAsync(int workerPid, bool starting, CancellationToken shutdown)
+    private async Task<bool> IsServersOwnBurstAsync(int workerPid, Func<bool> starting, CancellationToken shutdown)
     {
         // A file that appeared and is gone again cancels out by the end of the burst: it decides nothing.
         var deciding = _changes.Pending.Where(change => !ChangedPaths.IsInFlight(change)).ToArray();
@@ -372,7 +372,7 @@ public sealed class Supervisor
             }
 
             _serverWrites.Sample(workerPid, knownTree: true);
-            _serverWrites.RecognizeRepeatedStartWrites(deciding, starting);
+            _serverWrites.RecognizeRepeatedStartWrites(deciding, starting());
             if (!deciding.All(change => !change.IsLost && _serverWrites.MayBeOwn(change.Path)))
             {
                 return false;
@@ -387,7 +387,7 @@ public sealed class Supervisor
         }
 
         var (others, own) = OperatingSystem.IsLinux()
-            ? await _serverWrites.JudgeAsync(burst, workerPid, shutdown).ConfigureAwait(false)
+            ? await _serverWrites.JudgeAsync(burst, workerPid, starting, shutdown).ConfigureAwait(false)
             : (burst, []);
         foreach (var write in own.Where(w => w.FirstTime))
         {

@@ -53,7 +53,7 @@ public sealed class FeedbackLoopServerWritesTests
 
             var (others, own) = await writes.JudgeAsync(
                 [new FileChange(folder.File("gen/chunk-1.js"), ChangeKind.Created), new FileChange(app, ChangeKind.Changed)],
-                server.Id, CancellationToken.None);
+                server.Id, () => false, CancellationToken.None);
             Assert.Equal([new FileChange(app, ChangeKind.Changed)], others);
             var judged = Assert.Single(own);
             Assert.Equal(("gen/", "gen/**", true), (judged.Path, judged.Exclude, judged.FirstTime));
@@ -62,6 +62,35 @@ public sealed class FeedbackLoopServerWritesTests
         finally
         {
             await StopAsync(server);
+        }
+    }
+
+    [Fact]
+    public async Task A_program_built_while_the_server_starts_is_waited_for_as_long_as_the_start_not_a_fixed_second()
+    {
+        Assert.True(OperatingSystem.IsLinux(), "programs are read from /proc/PID/exe");
+        using var folder = new TempFolder();
+        var program = folder.File("app");
+        File.Copy("/bin/sleep", program);
+        // The tree runs what it built only after 1.5 s, past the wait that applies once a server is past its start.
+        const string Script = "sleep 1.5; exec ./app 60";
+        using var late = Start(folder.Path, Script);
+        using var lateWhileStarting = Start(folder.Path, Script);
+        try
+        {
+            var writes = new ServerWrites([folder.Path], folder.Path, "sh", ["-c", Script]);
+            var (others, own) = await writes.JudgeAsync([new FileChange(program, ChangeKind.Changed)], late.Id, () => false, CancellationToken.None);
+            Assert.Equal([new FileChange(program, ChangeKind.Changed)], others);
+            Assert.Empty(own);
+
+            (others, own) = await writes.JudgeAsync([new FileChange(program, ChangeKind.Changed)], lateWhileStarting.Id, () => true, CancellationToken.None);
+            Assert.Empty(others);
+            Assert.Matches(@"pid \d+ already runs the new build", Assert.Single(own).Evidence);
+        }
+        finally
+        {
+            await StopAsync(late);
+            await StopAsync(lateWhileStarting);
         }
     }
 
@@ -79,14 +108,14 @@ public sealed class FeedbackLoopServerWritesTests
             Assert.True(writes.MayBeOwn(program), "an ELF program is looked at closer");
             await EventuallyAsync(() => new FileInfo($"/proc/{server.Id}/exe").LinkTarget == program);
 
-            var (others, own) = await writes.JudgeAsync([new FileChange(program, ChangeKind.Created)], server.Id, CancellationToken.None);
+            var (others, own) = await writes.JudgeAsync([new FileChange(program, ChangeKind.Created)], server.Id, () => false, CancellationToken.None);
             Assert.Empty(others);
             Assert.Matches(@"pid \d+ already runs the new build", Assert.Single(own).Evidence);
 
             // Rebuilt from outside while the old copy runs: that is an edit to serve.
             File.Delete(program);
             File.Copy("/bin/sleep", program);
-            (others, own) = await writes.JudgeAsync([new FileChange(program, ChangeKind.Created)], server.Id, CancellationToken.None);
+            (others, own) = await writes.JudgeAsync([new FileChange(program, ChangeKind.Created)], server.Id, () => false, CancellationToken.None);
             Assert.Equal([new FileChange(program, ChangeKind.Created)], others);
             Assert.Empty(own);
         }
