@@ -402,7 +402,7 @@ def tool_command(tool, app, port, mode, peers, args):
         return [peers.freshserve, "watch", "--verbose", "--proxy", str(port), *args.freshserve_arg, "--",
                 *app.server("{port}")], None
     if tool.startswith("freshserve"):
-        # "freshserve --debounce=10" runs freshserve with that extra option: a variant row.
+        # "freshserve --debounce=10ms" runs freshserve with that extra option: a variant row.
         flags = ["--verbose", "--port", str(port), *tool.split()[1:]]
         if mode == "poll":
             if not peers.poll_supported:

@@ -64,12 +64,14 @@ public sealed class DoctorReport(SessionRegistry registry, string folder)
         else
         {
             var holder = PortHolderReport.For(port, registry);
-            _out.WriteLine($"  ✗ held by {holder.Describe()}.");
-            _out.WriteLine($"    {holder.Advice()}.");
+            _out.WriteLine($"  {(holder.IsLiveSession ? "●" : "✗")} held by {holder.Describe()}.");
+            _out.WriteLine($"    {Capitalized(holder.Advice())}.");
         }
 
         _out.WriteLine();
     }
+
+    private static string Capitalized(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 
     private void WriteSessions()
     {
@@ -95,8 +97,8 @@ public sealed class DoctorReport(SessionRegistry registry, string folder)
         {
             if (record.SupervisorAlive())
             {
-                _out.WriteLine($"  ● running: {record.Describe()}.");
-                _out.WriteLine($"    Stop it with Ctrl+C in its terminal, or: {StopCommand([record.Pid], group: null)}");
+                _out.WriteLine($"  ● running: {record.Describe()}{(record.WorkerPid is { } worker ? $"; its server is pid {worker} (generation {record.Generation})" : string.Empty)}.");
+                _out.WriteLine($"    This is a live session, nothing to fix. Stop it with Ctrl+C in its terminal, or: {StopCommand([record.Pid], group: null)}");
                 continue;
             }
 
@@ -129,18 +131,18 @@ public sealed class DoctorReport(SessionRegistry registry, string folder)
     private void WriteFolder()
     {
         _out.WriteLine($"This folder ({folder})");
-        var fileSystem = FolderFileSystem.Of(folder);
+        var fileSystem = Watching.FolderFileSystem.Of(folder);
         if (fileSystem is null)
         {
-            _out.WriteLine("  · the file system type is not checked on this system; if saves go unnoticed, the folder needs polling.");
+            _out.WriteLine("  · the file system could not be checked here; if saves go unnoticed, use freshserve watch --poll.");
         }
         else if (fileSystem.NeedsPolling)
         {
-            _out.WriteLine($"  ✗ needs polling: it is on {fileSystem.Type} (mounted at {fileSystem.MountPoint}), and {fileSystem.PollingReason}.");
+            _out.WriteLine($"  ✗ needs polling: it is on {fileSystem.Where}, {fileSystem.PollingReason}. freshserve watch polls it by itself.");
         }
         else
         {
-            _out.WriteLine($"  ✓ no polling needed: it is on {fileSystem.Type} (mounted at {fileSystem.MountPoint}), which reports every save.");
+            _out.WriteLine($"  ✓ no polling needed: it is on {fileSystem.Where}, which reports every save.");
         }
 
         _out.WriteLine();

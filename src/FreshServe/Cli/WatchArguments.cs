@@ -7,7 +7,7 @@ public sealed record WatchArguments
 {
     public IReadOnlyList<string> Watch { get; init; } = [];
     public int? Port { get; init; }
-    public int? DebounceMs { get; init; }
+    public string? Debounce { get; init; }
     public string? StopSignal { get; init; }
     public string? StopTimeout { get; init; }
     public string? PortTimeout { get; init; }
@@ -31,7 +31,7 @@ public sealed record WatchArguments
     public bool NoDefaultIgnore { get; init; }
     public bool NoGitIgnore { get; init; }
     public bool Poll { get; init; }
-    public int? PollIntervalMs { get; init; }
+    public string? PollInterval { get; init; }
 
     /// <summary>Everything after <c>--</c>: the server command, verbatim.</summary>
     public IReadOnlyList<string> RemainingArguments { get; init; } = [];

@@ -63,16 +63,16 @@ public static class WatchCommand
             },
         };
         using var session = await new SessionGuard(SessionRegistry.ForCurrentUser(), log)
-            .OpenAsync(ownRecord, settings.Replace, settings.Stop.Timeout).ConfigureAwait(false);
+            .OpenAsync(ownRecord, settings.Replace, settings.Stop).ConfigureAwait(false);
 
         var proxy = settings.Proxy is { } proxySettings ? await StartProxyAsync(proxySettings, log, shutdown.Token).ConfigureAwait(false) : null;
         try
         {
-            var supervisor = new Supervisor(settings, WorkerLaunchers.ForThisPlatform(),
+            var supervisor = new Supervisor(settings, WorkerLaunchers.ForThisPlatform(log),
                 new ChangeDebouncer(settings.Debounce, TimeSpan.FromSeconds(2)), log, session, proxy);
 
             log.Watching(string.Join(", ", settings.WatchRoots), settings.Proxy is null
-                ? settings.Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"
+                ? settings.Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "observed when the server listens"
                 : "chosen per restart");
             LogPort(log, resolved);
             LogPreset(log, resolved);
@@ -147,6 +147,7 @@ public static class WatchCommand
             StartTime = ProcessStartTime.Of(pid) ?? 0,
             Folder = settings.WorkingDirectory,
             Port = settings.Port,
+            ProxyPort = settings.Proxy?.Port,
             Command = string.Join(' ', new[] { settings.Command }.Concat(settings.CommandArguments)),
             StartedAt = DateTimeOffset.Now,
         };
@@ -175,9 +176,9 @@ public static class WatchCommand
             return;
         }
 
-        if (settings.Port is { } port && resolved.OriginOf("port").Kind is OriginKind.ServerCommand or OriginKind.Preset)
+        if (settings.Port is { } port && settings.PortSource is { } source)
         {
-            log.PortDetected(port, resolved.OriginOf("port").Name);
+            log.PortDetected(port, source);
         }
         else if (settings.Port is null && settings.ReadyUrl is null)
         {
@@ -195,6 +196,11 @@ public static class WatchCommand
         // The globs really watched: the preset's, unless --include or the file's include chose others.
         var include = resolved.Settings.Watching.Include;
         log.PresetUsed(preset.Preset.Name, string.Join(" ", include.Count > 0 ? include : ["every file"]));
+        if (resolved.OriginOf("stopSignal").Kind == OriginKind.Preset && resolved.Settings.Stop.Signal != StopSignal.Term)
+        {
+            log.PresetStopSignal(preset.Preset.Name, resolved.Settings.Stop.Signal.Name());
+        }
+
         if (preset.ReloaderWarning(resolved.Settings.Environment) is { } warning)
         {
             log.TwoReloaders(warning);

@@ -17,8 +17,9 @@ Everything after -- is the server command, run as given (no shell unless you wri
   freshserve watch -w src -- npm run dev
   freshserve watch -- sh -c 'go build -o app . && ./app'
 
-The port is found in the command (--port N, --port=N, -p N, --urls http://host:N), in --env PORT=N, or is the
-default of a known server (uvicorn, gunicorn and django 8000, flask 5000, vite 5173, rails 3000).
+The port is found in the command (--port N, --port=N, -p N, --urls http://host:N, php -S host:N), in --env PORT=N,
+or is the default of a known server (uvicorn, gunicorn and django 8000, flask 5000, vite 5173, rails 3000); else it
+is observed: the port the server's process tree listens on.
 Options can also live in freshserve.json in the current folder (or --config FILE); the command line wins.
 Keys on a terminal: r restart, q quit, c clear the screen, h help (--no-input leaves stdin to the server).
 
@@ -38,11 +39,11 @@ Stop with Ctrl+C: the server tree is stopped gracefully; a second Ctrl+C kills i
         app.ThrowOnUnexpectedArgument = true;
 
         var watch = app.Option("-w|--watch <PATH>", "A folder to watch (repeatable). Default: the current folder.", CommandOptionType.MultipleValue);
-        var port = app.Option<int?>("-p|--port <PORT>", "The port the server listens on. Default: found in the command.", CommandOptionType.SingleValue);
-        var debounce = app.Option<int?>("--debounce <MS>", "Quiet time after the last change before the new server starts, in ms. Default: 50.", CommandOptionType.SingleValue);
-        var stopSignal = app.Option("--stop-signal <SIGNAL>", "The signal that asks the server tree to stop. Default: SIGTERM.", CommandOptionType.SingleValue);
-        var stopTimeout = app.Option("--stop-timeout <DURATION>", "How long the tree may take to stop before it is killed (500ms, 5s). Default: 5s.", CommandOptionType.SingleValue);
-        var portTimeout = app.Option("--port-timeout <DURATION>", "How long to wait for the port to be free before giving up. Default: 10s.", CommandOptionType.SingleValue);
+        var port = app.Option<int?>("-p|--port <PORT>", "The port the server listens on. Default: found in the command, else observed.", CommandOptionType.SingleValue);
+        var debounce = app.Option("--debounce <DURATION>", "Quiet time after the last change before the new server starts (0 to 60s). Default: 50ms.", CommandOptionType.SingleValue);
+        var stopSignal = app.Option("--stop-signal <SIGNAL>", "The signal that asks the server tree to stop. Default: the preset's (SIGINT for go run), else SIGTERM.", CommandOptionType.SingleValue);
+        var stopTimeout = app.Option("--stop-timeout <DURATION>", "How long the tree may take to stop before it is killed (0 to 10m). Default: 5s.", CommandOptionType.SingleValue);
+        var portTimeout = app.Option("--port-timeout <DURATION>", "How long to wait for the port to be free before giving up (100ms to 10m). Default: 10s.", CommandOptionType.SingleValue);
         var replace = app.Option("--replace", "If another freshserve already watches this folder or port, stop it and take over.", CommandOptionType.NoValue);
         var proxy = app.Option<int?>("--proxy <PORT>", "Listen on PORT and forward to the server, which gets a new port each restart ({port} / $PORT).", CommandOptionType.SingleValue);
         var proxyHost = app.Option("--proxy-host <HOST>", "The address the proxy listens on: localhost, an IP, or * for all. Default: localhost.", CommandOptionType.SingleValue);
@@ -50,7 +51,7 @@ Stop with Ctrl+C: the server tree is stopped gracefully; a second Ctrl+C kills i
         var noLiveReload = app.Option("--no-live-reload", "Behind --proxy, do not add the live-reload script to HTML pages.", CommandOptionType.NoValue);
         var env = app.Option("-e|--env <KEY_VALUE>", "An environment variable for the server, as KEY=VALUE (repeatable).", CommandOptionType.MultipleValue);
         var readyUrl = app.Option("--ready-url <URL>", "Ready means this URL answers 2xx/3xx (instead of the port accepting connections).", CommandOptionType.SingleValue);
-        var readyTimeout = app.Option("--ready-timeout <DURATION>", "How long to wait for ready before warning (the server keeps running). Default: 60s.", CommandOptionType.SingleValue);
+        var readyTimeout = app.Option("--ready-timeout <DURATION>", "How long to wait for ready before warning, the server keeps running (100ms to 1h). Default: 60s.", CommandOptionType.SingleValue);
         var restartOnCrash = app.Option("--restart-on-crash", "Restart a server that crashes (exits by itself with a non-zero code), waiting longer after each crash in a row (0.5s up to 30s). A clean exit (code 0) waits for a change.", CommandOptionType.NoValue);
         var noInput = app.Option("--no-input", "Do not read keys; the server keeps stdin. Also FRESHSERVE_NO_INPUT=1.", CommandOptionType.NoValue);
         var config = app.Option("--config <FILE>", "Read options from this JSON file instead of ./freshserve.json.", CommandOptionType.SingleValue);
@@ -63,13 +64,13 @@ Stop with Ctrl+C: the server tree is stopped gracefully; a second Ctrl+C kills i
         var noDefaultIgnore = app.Option("--no-default-ignore", "Also watch .git, node_modules, bin, obj, __pycache__, editor swap files and the like.", CommandOptionType.NoValue);
         var noGitIgnore = app.Option("--no-gitignore", "Also watch the files the project's .gitignore files ignore.", CommandOptionType.NoValue);
         var poll = app.Option("--poll", "Poll for changes instead of using file events (also FRESHSERVE_POLL=1).", CommandOptionType.NoValue);
-        var pollInterval = app.Option<int?>("--poll-interval <MS>", "Time between two polls, in ms. Default: 500.", CommandOptionType.SingleValue);
+        var pollInterval = app.Option("--poll-interval <DURATION>", "Time between two polls (10ms to 60s). Default: 500ms.", CommandOptionType.SingleValue);
 
         return () => new WatchArguments
         {
             Watch = watch.Values.OfType<string>().ToArray(),
             Port = InRange(port, 1, 65535, "--port must be between 1 and 65535"),
-            DebounceMs = InRange(debounce, 0, 60_000, "--debounce must be between 0 and 60000 ms"),
+            Debounce = debounce.Value(),
             StopSignal = stopSignal.Value(),
             StopTimeout = stopTimeout.Value(),
             PortTimeout = portTimeout.Value(),
@@ -93,7 +94,7 @@ Stop with Ctrl+C: the server tree is stopped gracefully; a second Ctrl+C kills i
             NoDefaultIgnore = noDefaultIgnore.HasValue(),
             NoGitIgnore = noGitIgnore.HasValue(),
             Poll = poll.HasValue(),
-            PollIntervalMs = InRange(pollInterval, 10, 60_000, "--poll-interval must be between 10 and 60000 ms"),
+            PollInterval = pollInterval.Value(),
             RemainingArguments = app.RemainingArguments.ToArray(),
         };
     }

@@ -58,8 +58,12 @@ public static class WatchResolver
         var readyUrlText = layers.Text("readyUrl", "--ready-url", args.ReadyUrl, file?.ReadyUrl);
         var readyUrl = readyUrlText is null ? null : ReadyUrls.Parse(readyUrlText);
         var keys = stdinIsTerminal && !layers.Flag("noInput", "--no-input", args.NoInput, file?.NoInput, "FRESHSERVE_NO_INPUT");
-        var stopSignal = layers.Text("stopSignal", "--stop-signal", args.StopSignal, file?.StopSignal);
-        var readyTimeout = layers.Duration("readyTimeout", "--ready-timeout", args.ReadyTimeout, file?.ReadyTimeout, TimeSpan.FromSeconds(60));
+        var stopSignal = layers.Text("stopSignal", "--stop-signal", args.StopSignal, file?.StopSignal) is { } signalText
+            ? StopSignals.Parse(signalText)
+            : preset?.Preset.StopSignal is { } presetSignal
+                ? layers.Set("stopSignal", new Origin(OriginKind.Preset, $"the {preset.Preset.Name} preset"), presetSignal)
+                : StopSignal.Term;
+        var readyTimeout = layers.Duration(DurationSetting.ReadyTimeout, args.ReadyTimeout, file?.ReadyTimeout);
         var proxy = ResolveProxy(args, file, layers, readyTimeout);
         var settings = new WatchSettings
         {
@@ -68,13 +72,12 @@ public static class WatchResolver
             WorkingDirectory = currentDirectory,
             WatchRoots = roots,
             Port = proxy is not null ? null : port,
+            PortSource = proxy is not null || port is null ? null : PortSource(layers.OriginOf("port")),
             Proxy = proxy,
             Environment = env,
-            Debounce = TimeSpan.FromMilliseconds(layers.Number("debounce", "--debounce", args.DebounceMs, file?.Debounce) ?? 50),
-            Stop = new StopPolicy(
-                stopSignal is null ? StopSignal.Term : StopSignals.Parse(stopSignal),
-                layers.Duration("stopTimeout", "--stop-timeout", args.StopTimeout, file?.StopTimeout, TimeSpan.FromSeconds(5))),
-            PortTimeout = layers.Duration("portTimeout", "--port-timeout", args.PortTimeout, file?.PortTimeout, TimeSpan.FromSeconds(10)),
+            Debounce = layers.Duration(DurationSetting.Debounce, args.Debounce, file?.Debounce),
+            Stop = new StopPolicy(stopSignal, layers.Duration(DurationSetting.StopTimeout, args.StopTimeout, file?.StopTimeout)),
+            PortTimeout = layers.Duration(DurationSetting.PortTimeout, args.PortTimeout, file?.PortTimeout),
             ReadyTimeout = readyTimeout,
             ReadyUrl = readyUrl,
             RestartOnCrash = layers.Flag("restartOnCrash", "--restart-on-crash", args.RestartOnCrash, file?.RestartOnCrash),
@@ -143,10 +146,15 @@ public static class WatchResolver
             return layers.Set("port", new Origin(OriginKind.ServerCommand, detected.Source), detected.Port);
         }
 
+        // The preset's reading of the server's own arguments and variables, else its default port.
         return preset?.Port(env) is { } presetPort
-            ? layers.Set("port", new Origin(OriginKind.Preset, $"the {preset.Preset.Name} preset"), presetPort)
+            ? layers.Set("port", new Origin(OriginKind.Preset, presetPort.Source), presetPort.Port)
             : null;
     }
+
+    /// <summary>The port's source as the log line says it: "--port", "'port' in freshserve.json", "'--port 8001' in the command".</summary>
+    private static string PortSource(Origin origin) =>
+        origin.Kind == OriginKind.ConfigFile ? $"'{origin.Name}' in {Path.GetFileName(origin.File)}" : origin.Name;
 
     private static PresetMatch? ResolvePreset(string? name, Origin origin, string command, string[] args, string folder)
     {
@@ -190,7 +198,7 @@ public static class WatchResolver
 
         var include = layers.List("include", "--include", args.Include, file?.Include);
         var poll = layers.Flag("poll", "--poll", args.Poll, file?.Poll, "FRESHSERVE_POLL");
-        var pollIntervalMs = layers.Number("pollInterval", "--poll-interval", args.PollIntervalMs, file?.PollInterval);
+        var pollInterval = layers.Duration(DurationSetting.PollInterval, args.PollInterval, file?.PollInterval);
         return new WatchOptions
         {
             Include = include.Count > 0 ? include : layers.Set("include", new Origin(OriginKind.Preset, "the preset"), presetIncludes),
@@ -198,8 +206,8 @@ public static class WatchResolver
             DefaultIgnores = !layers.Flag("noDefaultIgnore", "--no-default-ignore", args.NoDefaultIgnore, file?.NoDefaultIgnore),
             GitIgnore = !layers.Flag("noGitignore", "--no-gitignore", args.NoGitIgnore, file?.NoGitignore),
             ForcePollReason = poll ? layers.OriginOf("poll").ToString() : null,
-            PollInterval = pollIntervalMs is { } ms ? TimeSpan.FromMilliseconds(ms) : WatchOptions.DefaultPollInterval,
-            StretchPollInterval = pollIntervalMs is null,
+            PollInterval = pollInterval,
+            StretchPollInterval = layers.OriginOf(DurationSetting.PollInterval.Key) == Origin.Default,
         };
     }
 
@@ -311,8 +319,13 @@ public static class WatchResolver
             return fromFile == true && Set(key, FromFile(key), true);
         }
 
-        /// <summary>A duration; one that does not parse is reported under the name of whatever gave it.</summary>
-        public TimeSpan Duration(string key, string option, string? given, string? fromFile, TimeSpan fallback) =>
-            Text(key, option, given, fromFile) is { } text ? Cli.Duration.Parse(OriginOf(key).Label, text) : fallback;
+        /// <summary>
+        /// A duration: the command line's (checked here, an error names the option), else the file's (checked when
+        /// the file was read, an error names its key, line and column), else the default.
+        /// </summary>
+        public TimeSpan Duration(DurationSetting setting, string? given, TimeSpan? fromFile) =>
+            given is not null ? Set(setting.Key, new Origin(OriginKind.CommandLine, setting.Option), setting.Parse(given))
+            : fromFile is { } value ? Set(setting.Key, FromFile(setting.Key), value)
+            : setting.Default;
     }
 }

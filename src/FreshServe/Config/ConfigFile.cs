@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using FreshServe.Cli;
@@ -169,12 +168,12 @@ public static class ConfigFile
                     "command" => values with { Command = ReadCommand(key) },
                     "watch" => values with { Watch = ReadStrings(key) },
                     "port" => values with { Port = ReadInt(key, 1, 65535) },
-                    "debounce" => values with { Debounce = ReadInt(key, 0, 60_000) },
+                    "debounce" => values with { Debounce = ReadDuration(DurationSetting.Debounce) },
                     "stopSignal" => values with { StopSignal = ReadSignal(key) },
-                    "stopTimeout" => values with { StopTimeout = ReadDuration(key) },
-                    "portTimeout" => values with { PortTimeout = ReadDuration(key) },
+                    "stopTimeout" => values with { StopTimeout = ReadDuration(DurationSetting.StopTimeout) },
+                    "portTimeout" => values with { PortTimeout = ReadDuration(DurationSetting.PortTimeout) },
                     "readyUrl" => values with { ReadyUrl = ReadUrl(key) },
-                    "readyTimeout" => values with { ReadyTimeout = ReadDuration(key) },
+                    "readyTimeout" => values with { ReadyTimeout = ReadDuration(DurationSetting.ReadyTimeout) },
                     "env" => values with { Env = ReadEnv(key) },
                     "verbose" => values with { Verbose = ReadBool(key) },
                     "quiet" => values with { Quiet = ReadBool(key) },
@@ -187,7 +186,7 @@ public static class ConfigFile
                     "noDefaultIgnore" => values with { NoDefaultIgnore = ReadBool(key) },
                     "noGitignore" => values with { NoGitignore = ReadBool(key) },
                     "poll" => values with { Poll = ReadBool(key) },
-                    "pollInterval" => values with { PollInterval = ReadInt(key, 10, 60_000) },
+                    "pollInterval" => values with { PollInterval = ReadDuration(DurationSetting.PollInterval) },
                     "replace" => values with { Replace = ReadBool(key) },
                     "proxy" => values with { Proxy = ReadInt(key, 1, 65535) },
                     "proxyHost" => values with { ProxyHost = ReadProxyHost(key) },
@@ -297,15 +296,19 @@ public static class ConfigFile
             _ => throw Error($"'{key}' must be true or false"),
         };
 
-        private string ReadDuration(string key)
+        /// <summary>
+        /// A duration is a string with a unit, as on the command line ("50ms", "5s"). A bare JSON number is read the
+        /// same way as a bare number there: 0 is zero, any other is refused with the unit it most likely meant.
+        /// </summary>
+        private TimeSpan ReadDuration(DurationSetting setting)
         {
             var text = _reader.TokenType switch
             {
-                JsonTokenType.Number when _reader.TryGetDouble(out var ms) => ms.ToString(CultureInfo.InvariantCulture) + "ms",
                 JsonTokenType.String => _reader.GetString()!,
-                _ => throw Error($"'{key}' must be a duration like \"5s\" or a number of milliseconds"),
+                JsonTokenType.Number => Encoding.UTF8.GetString(_reader.ValueSpan),
+                _ => throw Error($"'{setting.Key}' must be a duration with a unit, like \"{Duration.Write(setting.Default)}\""),
             };
-            return Duration.TryParse(text, out _) ? text : throw Error($"'{key}': '{text}' is not a duration; write it like 500ms, 5s or 2m");
+            return setting.Check(text, quote: "\"", out var value) is { } problem ? throw Error($"'{setting.Key}': {problem}") : value;
         }
 
         private string ReadSignal(string key)

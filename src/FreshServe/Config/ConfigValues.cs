@@ -9,12 +9,12 @@ public sealed record ConfigValues
     public IReadOnlyList<string>? Command { get; init; }
     public IReadOnlyList<string>? Watch { get; init; }
     public int? Port { get; init; }
-    public int? Debounce { get; init; }
+    public TimeSpan? Debounce { get; init; }
     public string? StopSignal { get; init; }
-    public string? StopTimeout { get; init; }
-    public string? PortTimeout { get; init; }
+    public TimeSpan? StopTimeout { get; init; }
+    public TimeSpan? PortTimeout { get; init; }
     public string? ReadyUrl { get; init; }
-    public string? ReadyTimeout { get; init; }
+    public TimeSpan? ReadyTimeout { get; init; }
     public IReadOnlyDictionary<string, string>? Env { get; init; }
     public bool? Verbose { get; init; }
     public bool? Quiet { get; init; }
@@ -27,7 +27,7 @@ public sealed record ConfigValues
     public bool? NoDefaultIgnore { get; init; }
     public bool? NoGitignore { get; init; }
     public bool? Poll { get; init; }
-    public int? PollInterval { get; init; }
+    public TimeSpan? PollInterval { get; init; }
     public bool? Replace { get; init; }
     public int? Proxy { get; init; }
     public string? ProxyHost { get; init; }

@@ -42,7 +42,7 @@ public static partial class Log
     [LoggerMessage(11, LogLevel.Information, "  port {Port}, from {Source}", EventName = nameof(PortDetected))]
     public static partial void PortDetected(this ILogger logger, int port, string source);
 
-    [LoggerMessage(12, LogLevel.Information, "  no port known (give --port): skipping the port-free and readiness checks", EventName = nameof(NoPort))]
+    [LoggerMessage(12, LogLevel.Information, "  no port in the command: freshserve learns it from what the server listens on", EventName = nameof(NoPort))]
     public static partial void NoPort(this ILogger logger);
 
     [LoggerMessage(13, LogLevel.Warning, "! forcing: killing the whole worker tree now", EventName = nameof(Forcing))]
@@ -50,6 +50,12 @@ public static partial class Log
 
     [LoggerMessage(14, LogLevel.Warning, "! the server did not exit within {Timeout} of {Signal}; sent SIGKILL. Each restart waits that long: if it stops on another signal, give --stop-signal; else a shorter --stop-timeout", EventName = nameof(ForcedKill))]
     public static partial void ForcedKill(this ILogger logger, string signal, string timeout);
+
+    [LoggerMessage(550, LogLevel.Warning, "! killed the worker tree at the second Ctrl+C (or stop signal), {Elapsed} after {Signal}", EventName = nameof(KilledAtSecondRequest))]
+    public static partial void KilledAtSecondRequest(this ILogger logger, string signal, string elapsed);
+
+    [LoggerMessage(551, LogLevel.Warning, "! the server did not exit within {Timeout} of {Signal}; sent SIGKILL. If it needs longer to shut down cleanly, give a longer --stop-timeout; if it stops on another signal, give --stop-signal", EventName = nameof(ForcedKillSoon))]
+    public static partial void ForcedKillSoon(this ILogger logger, string signal, string timeout);
 
     [LoggerMessage(30, LogLevel.Warning, "! polling every {IntervalMs} ms instead of file events: {Reason}", EventName = nameof(PollingInstead))]
     public static partial void PollingInstead(this ILogger logger, string reason, long intervalMs);
@@ -72,7 +78,8 @@ public static partial class Log
     [LoggerMessage(15, LogLevel.Debug, "  started {Command} (pid {Pid}, generation {Generation})", EventName = nameof(StartedStep))]
     public static partial void StartedStep(this ILogger logger, string command, int pid, int generation);
 
-    [LoggerMessage(16, LogLevel.Information, "● restarted (generation {Generation}) ← {Summary}; no port to check readiness", EventName = nameof(Restarted))]
+
+    [LoggerMessage(16, LogLevel.Information, "● restarted (generation {Generation}) ← {Summary}; no port seen yet, so freshserve watches for one it listens on", EventName = nameof(Restarted))]
     public static partial void Restarted(this ILogger logger, int generation, string summary);
 
     [LoggerMessage(17, LogLevel.Information, "↻ restart requested; restarting", EventName = nameof(RestartRequested))]
@@ -81,7 +88,7 @@ public static partial class Log
     [LoggerMessage(18, LogLevel.Error, "✗ {Command} (pid {Pid}) could not run: exit code {ExitCode}, {Meaning}, after {Uptime}; fix the command, no automatic retry; waiting for a change", EventName = nameof(CannotRun))]
     public static partial void CannotRun(this ILogger logger, string command, int pid, int exitCode, string meaning, string uptime);
 
-    [LoggerMessage(26, LogLevel.Error, "✗ {Problem}; waiting for a change", EventName = nameof(CannotStart))]
+    [LoggerMessage(27, LogLevel.Error, "✗ {Problem}; waiting for a change", EventName = nameof(CannotStart))]
     public static partial void CannotStart(this ILogger logger, string problem);
 
     [LoggerMessage(19, LogLevel.Warning, "✗ {Command} (pid {Pid}) exited with code {ExitCode} after {Uptime}; restarting in {Delay} (crash {Streak} in a row)", EventName = nameof(WorkerCrashedRestarting))]
@@ -108,6 +115,19 @@ public static partial class Log
     [LoggerMessage(40, LogLevel.Debug, "  the graceful stop ({Signal}) could not be delivered to the worker tree; ended it at once", EventName = nameof(GracefulUndeliverable))]
     public static partial void GracefulUndeliverable(this ILogger logger, string signal);
 
+    // Observed ports and readiness (ids 450-499).
+    [LoggerMessage(450, LogLevel.Warning, "! not ready at {Url} within {Timeout}: it answers {Status} {Reason}, and ready needs a 2xx or 3xx (generation {Generation}, pid {Pid}); is --ready-url the right path? It still runs, and freshserve keeps checking{Summary}", EventName = nameof(ReadyUrlAnswers))]
+    public static partial void ReadyUrlAnswers(this ILogger logger, string url, int status, string reason, string timeout, int generation, int pid, string summary);
+
+    [LoggerMessage(451, LogLevel.Information, "  port {Port}, observed: {Holder} listens on it (generation {Generation})", EventName = nameof(PortObserved))]
+    public static partial void PortObserved(this ILogger logger, int port, string holder, int generation);
+
+    [LoggerMessage(452, LogLevel.Warning, "! the server (generation {Generation}) listens on port {Port} ({Holder}), not on port {Expected} from {Source}; freshserve uses port {Port} for readiness and the port check. If that is not its port, give the right one with --port", EventName = nameof(ListensElsewhereUsing))]
+    public static partial void ListensElsewhereUsing(this ILogger logger, int generation, int port, string holder, int expected, string source);
+
+    [LoggerMessage(453, LogLevel.Information, "● running (generation {Generation}, pid {Pid}){Summary}; it listens on no TCP port after {Waited}, so no readiness check (give --port or --ready-url if it serves)", EventName = nameof(ListensNowhere))]
+    public static partial void ListensNowhere(this ILogger logger, int generation, int pid, string waited, string summary);
+
     // Sessions (ids 300-399).
     [LoggerMessage(300, LogLevel.Warning, "⌫ stopped pid(s) {Pids} left running by an earlier freshserve that died ({Session})", EventName = nameof(LeftoverStopped))]
     public static partial void LeftoverStopped(this ILogger logger, string pids, string session);
@@ -123,6 +143,13 @@ public static partial class Log
 
     [LoggerMessage(304, LogLevel.Information, "  port {Port} is held by {Holder}; waiting up to {Timeout} for it to be free", EventName = nameof(PortHeldWaiting))]
     public static partial void PortHeldWaiting(this ILogger logger, int port, string holder, string timeout);
+
+    // Processes (500-549).
+    [LoggerMessage(500, LogLevel.Information, "  preset {Preset}: stops the server with {Signal} (--stop-signal to change)", EventName = nameof(PresetStopSignal))]
+    public static partial void PresetStopSignal(this ILogger logger, string preset, string signal);
+
+    [LoggerMessage(501, LogLevel.Debug, "  {What}", EventName = nameof(WorkerJobEntry))]
+    public static partial void WorkerJobEntry(this ILogger logger, string what);
 
     [LoggerMessage(33, LogLevel.Information, "  polling every {IntervalMs} ms ({Reason})", EventName = nameof(Polling))]
     public static partial void Polling(this ILogger logger, string reason, long intervalMs);

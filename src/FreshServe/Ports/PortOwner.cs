@@ -11,6 +11,9 @@ public sealed record PortHolder(int? Pid, string? CommandLine)
         : "a process freshserve cannot name";
 }
 
+/// <summary>A listening TCP port of a worker tree and the pid that holds it.</summary>
+public sealed record TreeListener(int Port, int Pid);
+
 public static class PortOwner
 {
     public static PortHolder Find(int port)
@@ -49,17 +52,35 @@ public static class PortOwner
         return new PortHolder(null, null);
     }
 
-    /// <summary>The TCP ports any of <paramref name="pids"/> listens on, lowest first (Linux).</summary>
+    /// <summary>The TCP ports any of <paramref name="pids"/> listens on, with the pid holding each, lowest port first (Linux).</summary>
     [SupportedOSPlatform("linux")]
-    public static IReadOnlyList<int> ListeningPortsOf(IEnumerable<int> pids)
+    public static IReadOnlyList<TreeListener> ListenersOf(IEnumerable<int> pids)
     {
+        var owned = pids.SelectMany(pid => SocketInodesOf(pid).Select(inode => (Pid: pid, Inode: inode))).ToList();
+        if (owned.Count == 0)
+        {
+            // No socket at all in the tree: spare the read of /proc/net/tcp, whose TIME_WAIT rows make it costly.
+            return [];
+        }
+
         var sockets = ListeningSockets(null);
-        return pids.SelectMany(SocketInodesOf)
-            .Select(inode => sockets.TryGetValue(inode, out var port) ? port : 0)
-            .Where(port => port > 0)
-            .Distinct()
-            .Order()
+        return owned
+            .Where(o => sockets.ContainsKey(o.Inode))
+            .Select(o => new TreeListener(sockets[o.Inode], o.Pid))
+            .DistinctBy(l => l.Port)
+            .OrderBy(l => l.Port)
             .ToList();
+    }
+
+    /// <summary>A process's command line, for messages; null when it cannot be read.</summary>
+    public static string? CommandLineOf(int pid)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            return ReadCommandLine(pid);
+        }
+
+        return OperatingSystem.IsWindows() ? WindowsTcpTable.CommandLineOf(pid) : LsofListeners.CommandLineOf(pid);
     }
 
     /// <summary>Socket inode to port, for the LISTEN rows of /proc/net/tcp{,6} (only <paramref name="port"/>'s if given).</summary>

@@ -3,12 +3,14 @@ using System.Net.Sockets;
 
 namespace FreshServe.Ports;
 
-/// <summary>Waits until a port accepts TCP connections on loopback (IPv4 or IPv6), or a URL answers 2xx/3xx.</summary>
+/// <summary>Whether a port accepts TCP connections on loopback (IPv4 or IPv6); waits until a URL answers 2xx/3xx.</summary>
 public static class ReadinessProbe
 {
     /// <summary>Returns true once <paramref name="url"/> answers with a 2xx or 3xx status (redirects are not followed).</summary>
     /// <param name="maxPause">The longest pause between two attempts (they start at a few ms and grow).</param>
-    public static async Task<bool> WaitForHttpAsync(Uri url, TimeSpan timeout, CancellationToken cancellationToken, TimeSpan? maxPause = null)
+    /// <param name="answered">Told each status that is not ready (404, 500...), so a timeout can say what the URL answers.</param>
+    public static async Task<bool> WaitForHttpAsync(Uri url, TimeSpan timeout, CancellationToken cancellationToken, TimeSpan? maxPause = null,
+        Action<HttpStatusCode>? answered = null)
     {
         using var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false, PooledConnectionLifetime = TimeSpan.Zero };
         using var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
@@ -20,7 +22,13 @@ public static class ReadinessProbe
                 attempt.CancelAfter(TimeSpan.FromSeconds(2));
                 using var request = new HttpRequestMessage(HttpMethod.Get, url);
                 using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token).ConfigureAwait(false);
-                return (int)response.StatusCode is >= 200 and < 400;
+                if ((int)response.StatusCode is >= 200 and < 400)
+                {
+                    return true;
+                }
+
+                answered?.Invoke(response.StatusCode);
+                return false;
             }
             catch (HttpRequestException)
             {
@@ -33,11 +41,10 @@ public static class ReadinessProbe
         }, timeout, TimeSpan.FromMilliseconds(5), maxPause ?? TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
     }
 
-    public static Task<bool> WaitForConnectAsync(int port, TimeSpan timeout, CancellationToken cancellationToken, TimeSpan? maxPause = null) =>
-        RetryAsync(async budget =>
-                await CanConnectAsync(IPAddress.Loopback, port, budget).ConfigureAwait(false)
-                || await CanConnectAsync(IPAddress.IPv6Loopback, port, budget).ConfigureAwait(false),
-            timeout, TimeSpan.FromMilliseconds(2), maxPause ?? TimeSpan.FromMilliseconds(20), cancellationToken);
+    /// <summary>True when <paramref name="port"/> accepts a connection on loopback, IPv4 or IPv6, right now.</summary>
+    public static async Task<bool> AcceptsAsync(int port, CancellationToken cancellationToken) =>
+        await CanConnectAsync(IPAddress.Loopback, port, cancellationToken).ConfigureAwait(false)
+        || await CanConnectAsync(IPAddress.IPv6Loopback, port, cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Tries until an attempt succeeds (true) or <paramref name="timeout"/> passes (false), pausing between attempts

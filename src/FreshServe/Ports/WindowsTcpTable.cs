@@ -68,6 +68,17 @@ public static partial class WindowsTcpTable
         return named is not null ? new PortHolder(named.OwnerPid, commandLineOf(named.OwnerPid)) : new PortHolder(null, null);
     }
 
+    /// <summary>The listening ports held by <paramref name="pids"/>, lowest first (Wine's owner pid 0 matches none).</summary>
+    public static IReadOnlyList<TreeListener> ListenersIn(IEnumerable<TcpTableRow> rows, IReadOnlySet<int> pids) =>
+        rows.Where(r => r.State == TcpTableRow.Listen && r.OwnerPid > 0 && pids.Contains(r.OwnerPid))
+            .Select(r => new TreeListener(r.LocalPort, r.OwnerPid))
+            .DistinctBy(l => l.Port)
+            .OrderBy(l => l.Port)
+            .ToList();
+
+    [SupportedOSPlatform("windows")]
+    public static IReadOnlyList<TreeListener> ListenersOf(IReadOnlySet<int> pids) => ListenersIn(ReadBoth() ?? [], pids);
+
     [SupportedOSPlatform("windows")]
     public static PortHolder Find(int port) => HolderIn(ReadBoth() ?? [], port, CommandLineOf);
 
@@ -113,7 +124,7 @@ public static partial class WindowsTcpTable
     }
 
     [SupportedOSPlatform("windows")]
-    private static string? CommandLineOf(int pid)
+    internal static string? CommandLineOf(int pid)
     {
         try
         {

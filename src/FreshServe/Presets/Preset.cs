@@ -18,8 +18,14 @@ public sealed record Preset
 
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// The signal that stops this server cleanly, unless --stop-signal or stopSignal says otherwise (each checked
+    /// against the real server; see the README's presets table).
+    /// </summary>
+    public Cli.StopSignal StopSignal { get; init; } = Cli.StopSignal.Term;
+
     /// <summary>Finds the port in the server's own arguments and environment, in ways the generic detector does not know.</summary>
-    public Func<IReadOnlyList<string>, IReadOnlyDictionary<string, string>, int?> FindPort { get; init; } = static (_, _) => null;
+    public Func<IReadOnlyList<string>, IReadOnlyDictionary<string, string>, Cli.PortDetector.Detection?> FindPort { get; init; } = static (_, _) => null;
 
     /// <summary>Returns a warning (what is wrong and how to fix it) when the command runs its own reloader.</summary>
     public Func<IReadOnlyList<string>, IReadOnlyDictionary<string, string>, string?> FindOwnReloader { get; init; } = static (_, _) => null;
@@ -28,9 +34,14 @@ public sealed record Preset
 /// <summary>A preset recognized in a command, with the server's own arguments (after <c>python -m x</c>, <c>npx</c>...).</summary>
 public sealed record PresetMatch(Preset Preset, IReadOnlyList<string> ServerArguments)
 {
-    /// <summary>The port from the server's own arguments (the generic forms, then the preset's), else its default.</summary>
-    public int? Port(IReadOnlyDictionary<string, string> env) =>
-        Cli.PortDetector.Detect(ServerArguments, env, shortP: Preset.ShortPIsPort)?.Port ?? Preset.FindPort(ServerArguments, env) ?? Preset.DefaultPort;
+    /// <summary>Where the server's arguments were written: the command, or a package.json script it runs.</summary>
+    public string Origin { get; init; } = "the command";
+
+    /// <summary>The port from the server's own arguments (the generic forms, then the preset's), else its default; with where it came from.</summary>
+    public Cli.PortDetector.Detection? Port(IReadOnlyDictionary<string, string> env) =>
+        Cli.PortDetector.Detect(ServerArguments, env, shortP: Preset.ShortPIsPort, origin: Origin)
+        ?? Preset.FindPort(ServerArguments, env)
+        ?? (Preset.DefaultPort is { } port ? new(port, $"the {Preset.Name} preset's default") : null);
 
     public string? ReloaderWarning(IReadOnlyDictionary<string, string> env) => Preset.FindOwnReloader(ServerArguments, env);
 }

@@ -108,6 +108,8 @@ public static class PresetCatalog
         Includes = ["**/*.go", "go.mod", "go.sum", "**/templates/**"],
         ShortPIsPort = false,
         FindPort = (_, env) => PortFromEnv(env, "PORT"),
+        // On SIGINT go run waits for the program and deletes its build folder; SIGTERM leaves /tmp/go-build* behind.
+        StopSignal = Cli.StopSignal.Int,
     };
 
     public static readonly Preset Rails = new()
@@ -189,9 +191,10 @@ public static class PresetCatalog
 
         var scriptText = ReadPackageScript(workingDirectory, scriptName) ?? string.Empty;
         var words = scriptText.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var origin = $"the '{scriptName}' script in package.json";
         if (words.Contains("vite"))
         {
-            return new(Vite, words.SkipWhile(w => w != "vite").Skip(1).ToArray());
+            return new(Vite, words.SkipWhile(w => w != "vite").Skip(1).ToArray()) { Origin = origin };
         }
 
         if (words.Contains("nodemon"))
@@ -203,7 +206,7 @@ public static class PresetCatalog
             }, []);
         }
 
-        return new(Node, words.SkipWhile(w => w != "node").Skip(1).ToArray());
+        return new(Node, words.SkipWhile(w => w != "node").Skip(1).ToArray()) { Origin = origin };
     }
 
     private static string? ReadPackageScript(string folder, string scriptName)
@@ -226,7 +229,7 @@ public static class PresetCatalog
     }
 
     /// <summary>runserver's address argument: <c>8001</c>, <c>0.0.0.0:8001</c>, <c>[::]:8001</c>.</summary>
-    private static int? DjangoPort(IReadOnlyList<string> args)
+    private static Cli.PortDetector.Detection? DjangoPort(IReadOnlyList<string> args)
     {
         for (var i = 0; i < args.Count; i++)
         {
@@ -237,7 +240,7 @@ public static class PresetCatalog
             }
             else if (!args[i].StartsWith('-'))
             {
-                return TryPort(args[i][(args[i].LastIndexOf(':') + 1)..]);
+                return Found(args[i][(args[i].LastIndexOf(':') + 1)..], $"'runserver {args[i]}' in the command");
             }
         }
 
@@ -245,7 +248,7 @@ public static class PresetCatalog
     }
 
     /// <summary>gunicorn's <c>-b/--bind host:port</c> (a unix: socket has no port).</summary>
-    private static int? GunicornPort(IReadOnlyList<string> args)
+    private static Cli.PortDetector.Detection? GunicornPort(IReadOnlyList<string> args)
     {
         for (var i = 0; i < args.Count; i++)
         {
@@ -258,34 +261,38 @@ public static class PresetCatalog
             };
             if (bind is not null && !bind.StartsWith("unix:", StringComparison.Ordinal))
             {
-                return TryPort(bind[(bind.LastIndexOf(':') + 1)..]);
+                var written = args[i] is "-b" or "--bind" ? $"{args[i]} {bind}" : args[i];
+                return Found(bind[(bind.LastIndexOf(':') + 1)..], $"'{written}' in the command");
             }
         }
 
         return null;
     }
 
-    private static int? PortFromEnv(IReadOnlyDictionary<string, string> env, string key) => TryPort(Get(env, key));
+    private static Cli.PortDetector.Detection? PortFromEnv(IReadOnlyDictionary<string, string> env, string key) =>
+        Found(Get(env, key), $"{key}={Get(env, key)} {(env.ContainsKey(key) ? "in --env" : "in the environment")}");
+
+    private static Cli.PortDetector.Detection? Found(string? text, string source) => TryPort(text) is { } port ? new(port, source) : null;
 
     /// <summary>
     /// <c>dotnet run</c> gives the app its launch profile's applicationUrl (Properties/launchSettings.json: the profile
     /// named by --launch-profile, else the first one that runs the project) unless --no-launch-profile; otherwise
     /// ASPNETCORE_URLS or ASPNETCORE_HTTP_PORTS decide. No default: a console app listens nowhere.
     /// </summary>
-    private static int? DotnetRunPort(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> env, string workingDirectory)
+    private static Cli.PortDetector.Detection? DotnetRunPort(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> env, string workingDirectory)
     {
         if (!args.Contains("--no-launch-profile") && LaunchProfileUrls(args, workingDirectory) is { } profileUrls
             && Cli.PortDetector.Detect(["--urls", profileUrls], new Dictionary<string, string>()) is { } fromProfile)
         {
-            return fromProfile.Port;
+            return fromProfile with { Source = $"applicationUrl {profileUrls} in Properties/launchSettings.json" };
         }
 
         if (Get(env, "ASPNETCORE_URLS") is { } urls && Cli.PortDetector.Detect(["--urls", urls], new Dictionary<string, string>()) is { } fromUrls)
         {
-            return fromUrls.Port;
+            return fromUrls with { Source = $"ASPNETCORE_URLS={urls}" };
         }
 
-        return Get(env, "ASPNETCORE_HTTP_PORTS") is { } ports ? TryPort(ports.Split(';', ',')[0].Trim()) : null;
+        return Get(env, "ASPNETCORE_HTTP_PORTS") is { } ports ? Found(ports.Split(';', ',')[0].Trim(), $"ASPNETCORE_HTTP_PORTS={ports}") : null;
     }
 
     private static string? LaunchProfileUrls(IReadOnlyList<string> args, string workingDirectory)

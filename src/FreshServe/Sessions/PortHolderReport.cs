@@ -13,6 +13,8 @@ public enum PortHolderKind
     LiveSession,
     /// <summary>Left running by a freshserve session that is gone.</summary>
     Leftover,
+    /// <summary>A running freshserve itself: its --proxy port.</summary>
+    SessionProxy,
 }
 
 /// <summary>A port's holder in plain words: pid, command line, and whether FreshServe started it.</summary>
@@ -41,6 +43,11 @@ public sealed record PortHolderReport(PortHolder Holder, PortHolderKind Kind, Se
             records = [];
         }
 
+        if (records.FirstOrDefault(r => r.Pid == pid && r.SupervisorAlive()) is { } supervisor)
+        {
+            return new(holder, PortHolderKind.SessionProxy, supervisor, supervisor.Id);
+        }
+
         var marker = SessionProcesses.MarkerOf(pid);
         if (marker is not null && marker == ownSessionId)
         {
@@ -61,6 +68,9 @@ public sealed record PortHolderReport(PortHolder Holder, PortHolderKind Kind, Se
             : new(holder, PortHolderKind.Foreign, null, null);
     }
 
+    /// <summary>True when a running freshserve session holds the port (its server or its proxy): in use, not a problem.</summary>
+    public bool IsLiveSession => !FromOwnSession && Kind is PortHolderKind.LiveSession or PortHolderKind.SessionProxy;
+
     /// <summary>"pid 123 (python app.py), not started by FreshServe" and the like.</summary>
     public string Describe() => FromOwnSession
         ? $"{Holder.Describe()}, a leftover of an earlier generation of this FreshServe session (it left the worker's process group)"
@@ -68,7 +78,8 @@ public sealed record PortHolderReport(PortHolder Holder, PortHolderKind Kind, Se
         {
             PortHolderKind.Unknown => Holder.Describe(),
             PortHolderKind.Foreign => $"{Holder.Describe()}, not started by FreshServe",
-            PortHolderKind.LiveSession => $"{Holder.Describe()}, the server of the running FreshServe session {SessionId} ({Session!.Describe()})",
+            PortHolderKind.LiveSession => $"{Holder.Describe()}, the server of your running freshserve session ({Session!.Describe()})",
+            PortHolderKind.SessionProxy => $"freshserve itself, pid {Holder.Pid}: the proxy of your running freshserve session ({Session!.Describe()})",
             _ => Session is null
                 ? $"{Holder.Describe()}, a leftover of FreshServe session {SessionId} (that session is gone)"
                 : $"{Holder.Describe()}, a leftover of FreshServe session {SessionId} ({Session.Describe()})",
@@ -80,7 +91,8 @@ public sealed record PortHolderReport(PortHolder Holder, PortHolderKind Kind, Se
         : Kind switch
         {
             PortHolderKind.Foreign => "freshserve will not stop what it did not start: end it yourself, or pick another port",
-            PortHolderKind.LiveSession => $"stop that freshserve (pid {Session!.Pid}), or start this one with --replace",
+            PortHolderKind.LiveSession or PortHolderKind.SessionProxy =>
+                $"this is your running session, in use rather than stuck: stop it with Ctrl+C in its terminal (or kill -TERM {Session!.Pid}), or start another with --replace to take over",
             PortHolderKind.Leftover => $"freshserve could not prove it is the process it started, so it left it alone: end it yourself (kill {Holder.Pid})",
             _ => "end whatever listens there, or pick another port",
         };

@@ -13,7 +13,7 @@ public sealed class SessionGuard(SessionRegistry registry, ILogger log)
     private static readonly StringComparison PathComparison =
         OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 
-    public async Task<LiveSession> OpenAsync(SessionRecord ours, bool replace, TimeSpan stopTimeout)
+    public async Task<LiveSession> OpenAsync(SessionRecord ours, bool replace, Processes.StopPolicy stop)
     {
         var replaced = new HashSet<string>(StringComparer.Ordinal);
         while (true)
@@ -41,7 +41,7 @@ public sealed class SessionGuard(SessionRegistry registry, ILogger log)
 
                     if (related)
                     {
-                        await StopLeftoversAsync(record, stopTimeout).ConfigureAwait(false);
+                        await StopLeftoversAsync(record, stop).ConfigureAwait(false);
                         registry.Remove(record);
                     }
                     else if (SessionProcesses.LeftoverPids(record).Count == 0)
@@ -70,14 +70,14 @@ public sealed class SessionGuard(SessionRegistry registry, ILogger log)
             }
 
             log.Replacing(rival.Describe());
-            await SessionProcesses.StopSupervisorAsync(rival, stopTimeout + TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            await SessionProcesses.StopSupervisorAsync(rival, stop.Timeout + TimeSpan.FromSeconds(10)).ConfigureAwait(false);
             log.Replaced(rival.Pid);
         }
     }
 
-    private async Task StopLeftoversAsync(SessionRecord record, TimeSpan stopTimeout)
+    private async Task StopLeftoversAsync(SessionRecord record, Processes.StopPolicy stop)
     {
-        var stopped = await SessionProcesses.StopLeftoversAsync(record, stopTimeout).ConfigureAwait(false);
+        var stopped = await SessionProcesses.StopLeftoversAsync(record, stop).ConfigureAwait(false);
         if (stopped.Count > 0)
         {
             log.LeftoverStopped(string.Join(", ", stopped), record.Describe());
@@ -124,6 +124,21 @@ public sealed class LiveSession(SessionRegistry registry, SessionRecord record) 
                 WorkerGroup = OperatingSystem.IsWindows() ? null : pid,
                 Generation = generation,
             };
+            registry.Write(Record);
+        }
+    }
+
+    /// <summary>The port a generation was ready on, so doctor and other sessions see the port really in use.</summary>
+    public void ServerPort(int port)
+    {
+        lock (_gate)
+        {
+            if (Record.Port == port)
+            {
+                return;
+            }
+
+            Record = Record with { Port = port };
             registry.Write(Record);
         }
     }

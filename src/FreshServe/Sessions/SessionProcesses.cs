@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using FreshServe.Cli;
+using FreshServe.Processes;
 using FreshServe.Processes.Unix;
 
 namespace FreshServe.Sessions;
@@ -35,10 +37,10 @@ public static class SessionProcesses
         record.WorkerPid is { } pid && record.WorkerStartTime is { } start && ProcessStartTime.Matches(pid, start);
 
     /// <summary>
-    /// Stops what is left of a dead session's worker tree: the graceful signal, then a kill after <paramref name="timeout"/>.
-    /// Returns the pids that were signalled.
+    /// Stops what is left of a dead session's worker tree as a worker is stopped (<see cref="TreeStopper"/>): the
+    /// policy's graceful signal, then a kill after its timeout. Returns the pids that were signalled.
     /// </summary>
-    public static async Task<IReadOnlyList<int>> StopLeftoversAsync(SessionRecord record, TimeSpan timeout)
+    public static async Task<IReadOnlyList<int>> StopLeftoversAsync(SessionRecord record, StopPolicy policy)
     {
         var targets = LeftoverPids(record).Select(pid => (Pid: pid, Start: ProcessStartTime.Of(pid))).Where(t => t.Start is not null).ToList();
         if (targets.Count == 0)
@@ -48,24 +50,43 @@ public static class SessionProcesses
 
         var group = WorkerLeaderMatches(record) && record.WorkerGroup == record.WorkerPid
             && GroupOf(record.WorkerPid!.Value) == record.WorkerGroup ? record.WorkerGroup : null;
-        Signal(record, targets, group, graceful: true);
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < timeout && AnyAlive(targets, group))
-        {
-            await Task.Delay(20).ConfigureAwait(false);
-        }
-
-        if (AnyAlive(targets, group))
-        {
-            Signal(record, targets, group, graceful: false);
-            var killDeadline = Stopwatch.StartNew();
-            while (killDeadline.Elapsed < TimeSpan.FromSeconds(5) && AnyAlive(targets, group))
-            {
-                await Task.Delay(20).ConfigureAwait(false);
-            }
-        }
-
+        await TreeStopper.StopAsync(new Leftovers(record, targets, group), policy).ConfigureAwait(false);
         return targets.Select(t => t.Pid).ToArray();
+    }
+
+    /// <summary>The hooks of <see cref="TreeStopper"/> for a dead session's leftovers, each proved by pid and start time.</summary>
+    private sealed class Leftovers(SessionRecord record, IReadOnlyList<(int Pid, long? Start)> targets, int? group) : IStoppableTree
+    {
+        public Task? Changed => null;
+
+        public bool IsGone() => !AnyAlive(targets, group);
+
+        /// <summary>Windows has no console shared with a dead session's tree to send Ctrl+Break to: it is ended at once.</summary>
+        public bool SendGraceful(StopSignal signal)
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                return false;
+            }
+
+            Signal(record, targets, group, Libc.SignalNumber(signal));
+            return true;
+        }
+
+        public void Force()
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                foreach (var (pid, start) in targets.Where(t => ProcessStartTime.Of(t.Pid) == t.Start))
+                {
+                    KillTree(pid);
+                }
+
+                return;
+            }
+
+            Signal(record, targets, group, Libc.SIGKILL);
+        }
     }
 
     /// <summary>Asks a live supervisor (identity checked) to stop; it stops its own worker tree as on Ctrl+C.</summary>
@@ -97,21 +118,22 @@ public static class SessionProcesses
         return false;
     }
 
-    private static void Signal(SessionRecord record, IReadOnlyList<(int Pid, long? Start)> targets, int? group, bool graceful)
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static void Signal(SessionRecord record, IReadOnlyList<(int Pid, long? Start)> targets, int? group, int signal)
     {
-        if (group is { } pgid && !OperatingSystem.IsWindows() && WorkerLeaderMatches(record))
+        if (group is { } pgid && WorkerLeaderMatches(record))
         {
             // The leader (pid == group id) is proved to be the recorded worker right now, and a group id is never
             // handed to a new process while its leader lives, so the group is still the worker's. Once the leader
             // is gone, only processes proved one by one are signalled.
-            Libc.kill(-pgid, graceful ? Libc.SIGTERM : Libc.SIGKILL);
+            Libc.kill(-pgid, signal);
         }
 
         foreach (var (pid, start) in targets)
         {
             if (ProcessStartTime.Of(pid) == start)
             {
-                Terminate(pid, graceful);
+                Libc.kill(pid, signal);
             }
         }
     }
@@ -124,19 +146,23 @@ public static class SessionProcesses
     {
         if (OperatingSystem.IsWindows())
         {
-            try
-            {
-                using var process = Process.GetProcessById(pid);
-                process.Kill(entireProcessTree: true);
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
-            {
-            }
-
+            KillTree(pid);
             return;
         }
 
         Libc.kill(pid, graceful ? Libc.SIGTERM : Libc.SIGKILL);
+    }
+
+    private static void KillTree(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            process.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+        }
     }
 
     /// <summary>The session id in a process's environment (Linux, same user only), or null.</summary>

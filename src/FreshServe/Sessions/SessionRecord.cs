@@ -12,7 +12,11 @@ public sealed record SessionRecord
     public required int Pid { get; init; }
     public required long StartTime { get; init; }
     public required string Folder { get; init; }
+    /// <summary>The server's port: parsed from the command, or observed once a generation listened.</summary>
     public int? Port { get; init; }
+
+    /// <summary>The port freshserve's own proxy listens on (--proxy), held by the supervisor itself.</summary>
+    public int? ProxyPort { get; init; }
     public required string Command { get; init; }
     public required DateTimeOffset StartedAt { get; init; }
 
@@ -33,7 +37,7 @@ public sealed record SessionRecord
     public string Since => StartedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
     public string Describe() =>
-        $"pid {Pid}, since {Since}, in {Folder}{(Port is { } port ? $", port {port}" : string.Empty)}, command: {Command}";
+        $"pid {Pid}, since {Since}, in {Folder}{(ProxyPort is { } proxy ? $", proxy port {proxy}" : string.Empty)}{(Port is { } port ? $", port {port}" : string.Empty)}, command: {Command}";
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true)]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using FreshServe.Cli;
 using FreshServe.Logging;
 using FreshServe.Ports;
@@ -26,6 +27,14 @@ public sealed class Supervisor
     private readonly CrashBackoff _backoff = CrashBackoff.Default();
     private readonly FeedbackLoop _feedbackLoop = new();
     private int _readyGeneration;
+    // The port the next generation is expected on (parsed, or adopted from what an earlier one listened on), and the
+    // port to prove free before each start: the last ready generation's. Not used behind the proxy.
+    private int? _expectedPort;
+    private string? _expectedSource;
+    private int? _provenPort;
+    private readonly Lock _ports = new();
+    private int? _announcedPort;
+    private bool _saidListensNowhere;
     private readonly Lock _gate = new();
     private TaskCompletionSource _restartRequested = NewSignal();
     private readonly LiveSession? _session;
@@ -43,6 +52,9 @@ public sealed class Supervisor
         _changes = changes;
         _log = log;
         _portWaiter = new PortFreeWaiter(settings.PortTimeout);
+        _expectedPort = settings.Port;
+        _expectedSource = settings.PortSource;
+        _provenPort = settings.Port;
         _executable = CommandResolver.Resolve(settings.Command, settings.WorkingDirectory, settings.Environment);
     }
 
@@ -256,8 +268,7 @@ public sealed class Supervisor
                 cause = new RestartCause("restart requested");
             }
 
-            cause.Port = _settings.Port;
-            cause.PortFreeTook = await EnsurePortFreeAsync(shutdown).ConfigureAwait(false);
+            (cause.Port, cause.PortFreeTook) = await EnsurePortFreeAsync(shutdown).ConfigureAwait(false);
             return (cause, changed);
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
@@ -326,8 +337,7 @@ public sealed class Supervisor
     private async Task FreePortAfterAsync(Task<TimeSpan> stopping, RestartCause cause, CancellationToken shutdown)
     {
         cause.StopTook = await stopping.ConfigureAwait(false);
-        cause.Port = _settings.Port;
-        cause.PortFreeTook = await EnsurePortFreeAsync(shutdown).ConfigureAwait(false);
+        (cause.Port, cause.PortFreeTook) = await EnsurePortFreeAsync(shutdown).ConfigureAwait(false);
     }
 
     private async Task<TimeSpan> StopTreeAsync(IWorker worker, int generation, CancellationToken force)
@@ -339,18 +349,51 @@ public sealed class Supervisor
         }
         else if (outcome.Forced && _settings.Stop.Signal != StopSignal.Kill)
         {
-            _log.ForcedKill(_settings.Stop.Signal.Name(), Duration.Format(_settings.Stop.Timeout));
+            // What happened, not what was configured: a second Ctrl+C cuts the wait short.
+            var signal = _settings.Stop.Signal.Name();
+            if (force.IsCancellationRequested && outcome.Elapsed < _settings.Stop.Timeout)
+            {
+                _log.KilledAtSecondRequest(signal, Duration.Format(outcome.Elapsed));
+            }
+            else if (_settings.Stop.Timeout < TimeSpan.FromSeconds(1))
+            {
+                // So short a wait more likely cut a clean shutdown off than met a server that ignores the signal.
+                _log.ForcedKillSoon(signal, Duration.Format(_settings.Stop.Timeout));
+            }
+            else
+            {
+                _log.ForcedKill(signal, Duration.Format(_settings.Stop.Timeout));
+            }
         }
 
         _log.Stopped(generation, Duration.Format(outcome.Elapsed), outcome.Forced ? " (forced)" : string.Empty);
         return outcome.Elapsed;
     }
 
-    private async Task<TimeSpan?> EnsurePortFreeAsync(CancellationToken shutdown)
+    private int? ProvenPort
     {
-        if (_settings.Port is not { } port)
+        get
         {
-            return null;
+            lock (_ports)
+            {
+                return _provenPort;
+            }
+        }
+        set
+        {
+            lock (_ports)
+            {
+                _provenPort = value;
+            }
+        }
+    }
+
+    /// <summary>Proves the last ready generation's port free; returns it and how long that took (null, null: no port known).</summary>
+    private async Task<(int? Port, TimeSpan? Took)> EnsurePortFreeAsync(CancellationToken shutdown)
+    {
+        if (ProvenPort is not { } port)
+        {
+            return (null, null);
         }
 
         var clock = Stopwatch.StartNew();
@@ -360,8 +403,10 @@ public sealed class Supervisor
             throw new FreshServeException(PortHeldMessage(port));
         }
 
-        _log.PortFree(port, Duration.Format(clock.Elapsed));
-        return clock.Elapsed;
+        // Read once: the verbose step and the summary line report the same time.
+        var took = clock.Elapsed;
+        _log.PortFree(port, Duration.Format(took));
+        return (port, took);
     }
 
     private string PortHeldMessage(int port)
@@ -376,60 +421,38 @@ public sealed class Supervisor
     private async Task ReportReadinessAsync(IWorker worker, int generation, int? workerPort, Stopwatch startedAt, RestartCause? cause, CancellationToken cancellationToken)
     {
         var summary = cause is null ? string.Empty : " ← " + cause.Describe(worker.Pid);
-        string where;
-        Func<TimeSpan, TimeSpan?, Task<bool>> probe;
-        if (_settings.ReadyUrl is { } url)
-        {
-            where = $"at {url}";
-            probe = (timeout, maxPause) => ReadinessProbe.WaitForHttpAsync(url, timeout, cancellationToken, maxPause);
-        }
-        else if (workerPort is { } port)
-        {
-            where = $"on port {port}";
-            probe = (timeout, maxPause) => ReadinessProbe.WaitForConnectAsync(port, timeout, cancellationToken, maxPause);
-        }
-        else
-        {
-            if (cause is not null)
-            {
-                _log.Restarted(generation, cause.Describe(worker.Pid));
-            }
-
-            return;
-        }
-
-        var ready = probe(_settings.ReadyTimeout, null);
         try
         {
-            if (_settings.ReadyUrl is null && workerPort is { } awaited && OperatingSystem.IsLinux())
+            string where;
+            if (_settings.ReadyUrl is { } url)
             {
-                await HintIfListeningElsewhereAsync(worker, generation, awaited, ready, cancellationToken).ConfigureAwait(false);
-            }
-
-            while (true)
-            {
-                var first = await Task.WhenAny(ready, worker.Exited).ConfigureAwait(false);
-                // A port that accepts while our worker is already dead would be someone else's: never report that.
-                if (first != ready || worker.Exited.IsCompleted)
+                where = $"at {url}";
+                if (!await WaitForUrlAsync(worker, generation, url, summary, cancellationToken).ConfigureAwait(false))
                 {
                     return;
                 }
 
-                if (await ready.ConfigureAwait(false))
+                if (_settings.Proxy is null && ServingPort(worker, generation, url) is { } serving)
                 {
-                    break;
+                    ProvenPort = serving;
+                    _session?.ServerPort(serving);
                 }
-
-                // Late is not never (a first build, a slow migration): keep probing, gently, so the proxy still
-                // switches and the ready line still comes.
-                _log.NotReady(where, Duration.Format(_settings.ReadyTimeout), generation, worker.Pid, summary);
-                ready = probe(Timeout.InfiniteTimeSpan, TimeSpan.FromMilliseconds(500));
             }
-
-            // The proxy switches first, so every response after the ready line comes from this generation.
-            if (workerPort is { } readyPort)
+            else if (await WaitForPortAsync(worker, generation, workerPort, ReportedEarly(worker, generation, cause) ? string.Empty : summary, cancellationToken)
+                         .ConfigureAwait(false) is { } readyPort)
             {
+                where = $"on port {readyPort}";
+                // The proxy switches first, so every response after the ready line comes from this generation.
                 _observer?.Ready(generation, readyPort);
+                if (_settings.Proxy is null)
+                {
+                    ProvenPort = readyPort;
+                    _session?.ServerPort(readyPort);
+                }
+            }
+            else
+            {
+                return;
             }
 
             Volatile.Write(ref _readyGeneration, generation);
@@ -438,6 +461,155 @@ public sealed class Supervisor
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>
+    /// With no port known yet, the worker may not be a server at all: the restart is reported as soon as it starts
+    /// (true), and a ready line follows only if it is seen listening.
+    /// </summary>
+    private bool ReportedEarly(IWorker worker, int generation, RestartCause? cause)
+    {
+        if (cause is null || _settings.Proxy is not null || ProvenPort is not null)
+        {
+            return false;
+        }
+
+        _log.Restarted(generation, cause.Describe(worker.Pid));
+        return true;
+    }
+
+    /// <summary>True once the URL answers 2xx/3xx while this generation runs; a late answer still counts.</summary>
+    private async Task<bool> WaitForUrlAsync(IWorker worker, int generation, Uri url, string summary, CancellationToken cancellationToken)
+    {
+        HttpStatusCode? answer = null;
+        var ready = ReadinessProbe.WaitForHttpAsync(url, _settings.ReadyTimeout, cancellationToken, answered: status => answer = status);
+        while (true)
+        {
+            // A URL that answers while our worker is already dead would be someone else's: never report that.
+            if (await Task.WhenAny(ready, worker.Exited).ConfigureAwait(false) != ready || worker.Exited.IsCompleted)
+            {
+                return false;
+            }
+
+            if (await ready.ConfigureAwait(false))
+            {
+                return true;
+            }
+
+            // Late is not never (a first build, a slow migration): keep probing, gently.
+            if (answer is { } status)
+            {
+                _log.ReadyUrlAnswers(url.ToString(), (int)status, ReasonPhrase(status), Duration.Format(_settings.ReadyTimeout), generation, worker.Pid, summary);
+            }
+            else
+            {
+                _log.NotReady($"at {url}", Duration.Format(_settings.ReadyTimeout), generation, worker.Pid, summary);
+            }
+
+            ready = ReadinessProbe.WaitForHttpAsync(url, Timeout.InfiniteTimeSpan, cancellationToken, TimeSpan.FromMilliseconds(500));
+        }
+    }
+
+    /// <summary>
+    /// With --ready-url, the port to prove free before the next start: the URL's, if the tree listens there, else the
+    /// parsed one, else the one it is seen listening on. One look at the tree, once the URL answered.
+    /// </summary>
+    private int? ServingPort(IWorker worker, int generation, Uri url)
+    {
+        var listeners = TreePorts.ReadOrNone(worker.Pid);
+        if (listeners.Any(l => l.Port == url.Port))
+        {
+            return url.Port;
+        }
+
+        if (_settings.Port is { } parsed)
+        {
+            return parsed;
+        }
+
+        if (TreePorts.Pick(listeners) is { } seen && seen.Port != _announcedPort)
+        {
+            _announcedPort = seen.Port;
+            _log.PortObserved(seen.Port, TreePorts.Describe(seen), generation);
+        }
+
+        return TreePorts.Pick(listeners)?.Port;
+    }
+
+    private static string ReasonPhrase(HttpStatusCode status) =>
+        System.Text.RegularExpressions.Regex.Replace(status.ToString(), "(?<=[a-z])(?=[A-Z])", " ");
+
+    /// <summary>
+    /// The port this generation is ready on: the expected one (parsed, or given behind the proxy) once it accepts, else
+    /// what its tree is seen listening on (see <see cref="PortReadiness"/>). Null when it exited, or listens nowhere.
+    /// </summary>
+    private async Task<int?> WaitForPortAsync(IWorker worker, int generation, int? workerPort, string summary, CancellationToken cancellationToken)
+    {
+        var behindProxy = _settings.Proxy is not null;
+        int? expected;
+        string? source;
+        lock (_ports)
+        {
+            (expected, source) = behindProxy ? (workerPort, null) : (_expectedPort, _expectedSource);
+        }
+
+        var slow = false;
+        var elsewhereCounts = true;
+        while (true)
+        {
+            var ready = PortReadiness.WaitAsync(worker.Pid, expected, slow ? Timeout.InfiniteTimeSpan : _settings.ReadyTimeout, cancellationToken, slow,
+                elsewhereCounts);
+            // A port that accepts while our worker is already dead would be someone else's: never report that.
+            if (await Task.WhenAny(ready, worker.Exited).ConfigureAwait(false) != ready || worker.Exited.IsCompleted)
+            {
+                return null;
+            }
+
+            if (await ready.ConfigureAwait(false) is not { } port)
+            {
+                if (expected is null)
+                {
+                    // A worker that serves nothing (a queue worker, a build): stop looking, it would cost CPU forever.
+                    // Said once: every later generation would say the same.
+                    if (!_saidListensNowhere)
+                    {
+                        _saidListensNowhere = true;
+                        _log.ListensNowhere(generation, worker.Pid, Duration.Format(_settings.ReadyTimeout), summary);
+                    }
+
+                    return null;
+                }
+
+                // Late is not never (a first build, a slow migration): keep looking, gently.
+                _log.NotReady($"on port {expected}", Duration.Format(_settings.ReadyTimeout), generation, worker.Pid, summary);
+                slow = true;
+                continue;
+            }
+
+            if (port.Elsewhere && behindProxy)
+            {
+                _log.ListensElsewhere(generation, port.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), expected!.Value,
+                    $"behind --proxy it must listen on the port freshserve gives it: write {WorkerPort.Placeholder} in the command, or read $PORT");
+                elsewhereCounts = false;
+                continue;
+            }
+
+            if (port.Elsewhere)
+            {
+                _log.ListensElsewhereUsing(generation, port.Port, TreePorts.Describe(port.Observed!), expected!.Value, source ?? "the command");
+                lock (_ports)
+                {
+                    (_expectedPort, _expectedSource) = (port.Port, $"observed in generation {generation}");
+                }
+            }
+            else if (port.Observed is { } seen && expected is null && port.Port != _announcedPort)
+            {
+                _announcedPort = port.Port;
+                _log.PortObserved(port.Port, TreePorts.Describe(seen), generation);
+            }
+
+            return port.Port;
         }
     }
 
@@ -452,30 +624,6 @@ public sealed class Supervisor
         await Task.Delay(TimeSpan.FromSeconds(1), generationDone).ConfigureAwait(false);
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
-
-    /// <summary>
-    /// A server that ignores the port it is given (no {port} behind --proxy, a wrong --port) would only be reported at
-    /// the ready timeout; after a short while, say where it listens instead.
-    /// </summary>
-    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    private async Task HintIfListeningElsewhereAsync(IWorker worker, int generation, int port, Task<bool> ready, CancellationToken cancellationToken)
-    {
-        var grace = Task.Delay(ListensElsewhereAfter, cancellationToken);
-        if (await Task.WhenAny(ready, worker.Exited, grace).ConfigureAwait(false) != grace || !grace.IsCompletedSuccessfully)
-        {
-            return;
-        }
-
-        var ports = PortOwner.ListeningPortsOf(Processes.Unix.ProcessTable.GroupAndDescendants(worker.Pid));
-        if (ports.Count > 0 && !ports.Contains(port) && !ready.IsCompleted && !worker.Exited.IsCompleted)
-        {
-            _log.ListensElsewhere(generation, string.Join(", ", ports), port, _settings.Proxy is null
-                ? "give the port it uses with --port"
-                : $"behind --proxy it must listen on the port freshserve gives it: write {WorkerPort.Placeholder} in the command, or read $PORT");
-        }
-    }
-
-    private static readonly TimeSpan ListensElsewhereAfter = TimeSpan.FromSeconds(3);
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

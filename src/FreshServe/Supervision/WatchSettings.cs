@@ -11,6 +11,9 @@ public sealed record WatchSettings
     public required string WorkingDirectory { get; init; }
     public required IReadOnlyList<string> WatchRoots { get; init; }
     public int? Port { get; init; }
+
+    /// <summary>Where <see cref="Port"/> came from, for messages: "'--port 8001' in the command", "the uvicorn preset's default".</summary>
+    public string? PortSource { get; init; }
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
     public TimeSpan Debounce { get; init; } = TimeSpan.FromMilliseconds(50);
     public StopPolicy Stop { get; init; } = new(Cli.StopSignal.Term, TimeSpan.FromSeconds(5));

@@ -69,17 +69,11 @@ public sealed class FileWatching : IFileWatcher
 
     private string? NoEventsReason()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-
         foreach (var root in _present)
         {
-            var type = MountTable.FileSystemTypeOf(root, _options.MountTable);
-            if (type is not null && MountTable.DeliversNoEvents(type))
+            if (FolderFileSystem.Of(root, _options.MountTable) is { NeedsPolling: true } fileSystem)
             {
-                return $"{root} is on a {type} file system, which does not report changes";
+                return fileSystem.PollingExplanation(root);
             }
         }
 

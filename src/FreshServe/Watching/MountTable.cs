@@ -1,65 +1,57 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
 namespace FreshServe.Watching;
 
-/// <summary>
-/// Finds the file system a folder lives on from a Linux mount table (/proc/self/mountinfo format), to tell the ones
-/// whose changes inotify never hears about: network and host-shared file systems change behind the kernel's back.
-/// </summary>
+/// <summary>Linux: the mount that holds a folder, from a mount table in /proc/self/mountinfo format.</summary>
 public static class MountTable
 {
-    private static readonly string[] NoEventTypes =
-        ["9p", "drvfs", "nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse", "sshfs", "vboxsf", "virtiofs", "afs", "ceph", "glusterfs", "lustre", "davfs", "prl_fs", "vmhgfs"];
+    public const string OwnMountInfo = "/proc/self/mountinfo";
 
-    /// <summary>The file system type of the mount that holds <paramref name="folder"/>, or null when unknown.</summary>
-    public static string? FileSystemTypeOf(string folder, string mountTable)
+    /// <summary>The longest mount point that contains <paramref name="folder"/> (the last one mounted when stacked), and its type.</summary>
+    public static (string MountPoint, string Type)? Find(IEnumerable<string> mountInfoLines, string folder)
     {
-        string[] lines;
-        try
+        folder = Path.TrimEndingDirectorySeparator(folder);
+        (string Point, string Type)? best = null;
+        foreach (var line in mountInfoLines)
         {
-            lines = File.ReadAllLines(mountTable);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
-
-        var path = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
-        string? bestType = null;
-        var bestLength = -1;
-        foreach (var line in lines)
-        {
-            // id parent major:minor root MOUNT_POINT options [optional...] - FS_TYPE source super-options
+            // id parent major:minor root MOUNT_POINT options [optional fields...] - FS_TYPE source super-options
             var fields = line.Split(' ');
-            var separator = Array.IndexOf(fields, "-");
-            if (fields.Length < 5 || separator < 0 || separator + 1 >= fields.Length)
+            var dash = Array.IndexOf(fields, "-");
+            if (fields.Length < 5 || dash < 0 || dash + 1 >= fields.Length)
             {
                 continue;
             }
 
-            var mountPoint = Unescape(fields[4]);
-            var under = mountPoint == "/" || path == mountPoint || path.StartsWith(mountPoint + "/", StringComparison.Ordinal);
-            if (under && mountPoint.Length >= bestLength)
+            var point = Unescape(fields[4]);
+            if (Contains(point, folder) && (best is null || point.Length >= best.Value.Point.Length))
             {
-                bestLength = mountPoint.Length;
-                bestType = fields[separator + 1];
+                best = (point, fields[dash + 1]);
             }
         }
 
-        return bestType;
+        return best;
     }
 
-    /// <summary>True for file system types that deliver no change events to the watcher.</summary>
-    public static bool DeliversNoEvents(string fileSystemType) =>
-        NoEventTypes.Contains(fileSystemType, StringComparer.Ordinal)
-        || fileSystemType.StartsWith("fuse.", StringComparison.Ordinal)
-        || fileSystemType.StartsWith("nfs", StringComparison.Ordinal);
+    /// <summary>Reads the table at <paramref name="path"/>; null when it cannot be read.</summary>
+    public static string[]? Read(string path)
+    {
+        try
+        {
+            return File.ReadAllLines(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
-    // Mount points escape space, tab, newline and backslash as octal (\040).
+    private static bool Contains(string mountPoint, string folder) =>
+        mountPoint == "/" || folder == mountPoint || folder.StartsWith(mountPoint.TrimEnd('/') + "/", StringComparison.Ordinal);
+
+    // mountinfo writes space, tab, newline and backslash as \ooo octal escapes.
     private static string Unescape(string field) =>
         field.Contains('\\', StringComparison.Ordinal)
-            ? System.Text.RegularExpressions.Regex.Replace(field, @"\\([0-7]{3})", m => ((char)Convert.ToInt32(m.Groups[1].Value, 8)).ToString())
+            ? Regex.Replace(field, @"\\([0-7]{3})", m => ((char)Convert.ToInt32(m.Groups[1].Value, 8)).ToString(CultureInfo.InvariantCulture))
             : field;
 }

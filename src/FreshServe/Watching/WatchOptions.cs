@@ -26,6 +26,6 @@ public sealed record WatchOptions
     /// <summary>True when <see cref="PollInterval"/> is the default, which may stretch on large trees to bound CPU use.</summary>
     public bool StretchPollInterval { get; init; }
 
-    /// <summary>The mount table used to find file systems that deliver no events (a seam for tests).</summary>
-    public string MountTable { get; init; } = "/proc/self/mountinfo";
+    /// <summary>Linux: the mount table used to find file systems that deliver no events (a seam for tests).</summary>
+    public string MountTable { get; init; } = Watching.MountTable.OwnMountInfo;
 }

@@ -6,25 +6,6 @@ namespace FreshServe.Tests.Cli;
 public sealed class ParsingTests
 {
     [Theory]
-    [InlineData("500ms", 500)]
-    [InlineData("5s", 5000)]
-    [InlineData("1.5s", 1500)]
-    [InlineData("2m", 120_000)]
-    [InlineData("250", 250)]
-    public void Durations_parse(string text, int expectedMs)
-    {
-        Assert.True(Duration.TryParse(text, out var value));
-        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), value);
-    }
-
-    [Theory]
-    [InlineData("")]
-    [InlineData("soon")]
-    [InlineData("-5s")]
-    [InlineData("5h")]
-    public void Bad_durations_are_rejected(string text) => Assert.False(Duration.TryParse(text, out _));
-
-    [Theory]
     [InlineData(new[] { "web_app:app", "--port", "8001" }, 8001)]
     [InlineData(new[] { "web_app:app", "--port=8002" }, 8002)]
     [InlineData(new[] { "run", "-p", "8003" }, 8003)]

@@ -14,7 +14,8 @@ public sealed class WatchResolverTests
     public void The_command_line_beats_the_file_and_each_value_says_where_it_came_from()
     {
         using var folder = new TempFolder();
-        var file = new ConfigValues { Path = Path.Combine(folder.Path, "freshserve.json"), StopTimeout = "2s", PortTimeout = "3s", Debounce = 80 };
+        var file = new ConfigValues { Path = Path.Combine(folder.Path, "freshserve.json"), StopTimeout = TimeSpan.FromSeconds(2),
+            PortTimeout = TimeSpan.FromSeconds(3), Debounce = TimeSpan.FromMilliseconds(80) };
         var args = new WatchArguments { StopTimeout = "700ms", RemainingArguments = ["sh", "-c", "true"] };
 
         var resolved = WatchResolver.Resolve(args, file, NoEnvironment, folder.Path, stdinIsTerminal: false);
@@ -32,12 +33,23 @@ public sealed class WatchResolverTests
     public void A_bad_value_from_the_file_is_reported_under_its_key_in_the_file()
     {
         using var folder = new TempFolder();
-        var file = new ConfigValues { Path = Path.Combine(folder.Path, "freshserve.json"), StopTimeout = "soon" };
-        var args = new WatchArguments { RemainingArguments = ["sh"] };
+        var path = folder.Write("freshserve.json", """{ "command": ["sh"], "stopTimeout": "soon" }""");
 
-        var error = Assert.Throws<UsageException>(() => WatchResolver.Resolve(args, file, NoEnvironment, folder.Path, stdinIsTerminal: false));
+        var error = Assert.Throws<UsageException>(() => WatchResolver.Resolve(new WatchArguments(), folder.Path));
 
-        Assert.StartsWith($"{file.Path}: 'stopTimeout': 'soon' is not a duration", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{path}: line 1, column ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'stopTimeout': 'soon' is not a duration", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bad_value_from_the_command_line_names_the_option()
+    {
+        using var folder = new TempFolder();
+        folder.Write("freshserve.json", """{ "command": ["sh"], "stopTimeout": "2s" }""");
+
+        var error = Assert.Throws<UsageException>(() => WatchResolver.Resolve(new WatchArguments { StopTimeout = "soon" }, folder.Path));
+
+        Assert.StartsWith("--stop-timeout: 'soon' is not a duration", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

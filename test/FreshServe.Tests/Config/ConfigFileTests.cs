@@ -18,10 +18,10 @@ public sealed class ConfigFileTests
               "command": ["uvicorn", "web_app:app", "--host", "0.0.0.0"],
               "watch": "src",
               "port": 8001,
-              "debounce": 100,
+              "debounce": "100ms",
               "stopSignal": "SIGINT",
               "stopTimeout": "2s",
-              "portTimeout": 3000,
+              "portTimeout": "3000ms",
               "readyUrl": "http://127.0.0.1:8001/health",
               "readyTimeout": "30s",
               "env": { "DEBUG": "1" },
@@ -38,12 +38,12 @@ public sealed class ConfigFileTests
         Assert.Equal(["uvicorn", "web_app:app", "--host", "0.0.0.0"], values.Command);
         Assert.Equal(["src"], values.Watch);
         Assert.Equal(8001, values.Port);
-        Assert.Equal(100, values.Debounce);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), values.Debounce);
         Assert.Equal("SIGINT", values.StopSignal);
-        Assert.Equal("2s", values.StopTimeout);
-        Assert.Equal("3000ms", values.PortTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(2), values.StopTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(3), values.PortTimeout);
         Assert.Equal("http://127.0.0.1:8001/health", values.ReadyUrl);
-        Assert.Equal("30s", values.ReadyTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(30), values.ReadyTimeout);
         Assert.Equal("1", values.Env!["DEBUG"]);
         Assert.True(values.Verbose);
         Assert.False(values.Quiet);
@@ -84,7 +84,7 @@ public sealed class ConfigFileTests
     {
         using var folder = new TempFolder();
         folder.Write("freshserve.json", """
-            { "command": ["sh", "-c", "sleep 1"], "port": 8001, "debounce": 120, "stopTimeout": "2s",
+            { "command": ["sh", "-c", "sleep 1"], "port": 8001, "debounce": "120ms", "stopTimeout": "2s",
               "env": { "A": "file", "B": "file" }, "quiet": true, "restartOnCrash": true, "watch": ["."] }
             """);
         var command = new WatchArguments

@@ -34,7 +34,7 @@ public sealed class ConfigOptionKeysTests
         using var folder = new TempFolder();
         folder.Write("freshserve.json", """
             { "command": ["sh", "-c", "true"], "include": "*.py", "exclude": ["**/test_*.py", "tmp/**"],
-              "noDefaultIgnore": true, "noGitignore": true, "poll": true, "pollInterval": 250, "replace": true }
+              "noDefaultIgnore": true, "noGitignore": true, "poll": true, "pollInterval": "250ms", "replace": true }
             """);
 
         var settings = new WatchArguments().ToSettings(folder.Path);
@@ -52,10 +52,10 @@ public sealed class ConfigOptionKeysTests
     {
         using var folder = new TempFolder();
         folder.Write("freshserve.json", """
-            { "command": ["sh", "-c", "true"], "include": ["*.txt"], "exclude": ["a/**"], "pollInterval": 250, "poll": false }
+            { "command": ["sh", "-c", "true"], "include": ["*.txt"], "exclude": ["a/**"], "pollInterval": "250ms", "poll": false }
             """);
 
-        var settings = new WatchArguments { Include = ["*.py"], PollIntervalMs = 900, Poll = true }.ToSettings(folder.Path);
+        var settings = new WatchArguments { Include = ["*.py"], PollInterval = "0.9s", Poll = true }.ToSettings(folder.Path);
         Assert.Equal(["*.py"], settings.Watching.Include);
         Assert.Equal(["a/**"], settings.Watching.Exclude);
         Assert.Equal(TimeSpan.FromMilliseconds(900), settings.Watching.PollInterval);
@@ -124,7 +124,7 @@ public sealed class ConfigOptionKeysTests
     }
 
     [Theory]
-    [InlineData("""{"pollInterval": 5}""", "line 1, column 18: 'pollInterval' must be between 10 and 60000")]
+    [InlineData("""{"pollInterval": "5ms"}""", "line 1, column 18: 'pollInterval': 5ms is too short; the least is 10ms")]
     [InlineData("""{"include": [""]}""", "'include': a glob cannot be empty")]
     [InlineData("""{"exclude": 3}""", "'exclude' must be a string or an array of strings")]
     [InlineData("""{"poll": "yes"}""", "'poll' must be true or false")]

@@ -41,7 +41,7 @@ public sealed class ConfigWatchProcessTests
     public async Task Poll_in_the_file_polls_at_the_files_interval()
     {
         using var folder = new TempFolder();
-        WriteConfig(folder, new { command = ShowChanged, poll = true, pollInterval = 100, exclude = new[] { "*.log" } });
+        WriteConfig(folder, new { command = ShowChanged, poll = true, pollInterval = "100ms", exclude = new[] { "*.log" } });
         var log = folder.Write("server.log", "one");
         var app = folder.Write("app.py", "one");
         await using var fs = FreshServeProcess.Start(folder.Path, ["watch"]);

@@ -78,6 +78,13 @@ public sealed class RestartTests
         twice.Signal(ProcessProbe.SIGTERM);
         await twice.WaitForLineAsync("forcing: killing the whole worker tree now", Patience);
         Assert.Equal(0, await twice.WaitForExitAsync(Patience));
+
+        // The log says what happened: killed at the second request, well before the 60 s it would have waited.
+        var killed = System.Text.RegularExpressions.Regex.Match(twice.Output, @"killed the worker tree at the second Ctrl\+C \(or stop signal\), ([\d.]+) (ms|s) after SIGTERM");
+        Assert.True(killed.Success, twice.Output);
+        var seconds = double.Parse(killed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) / (killed.Groups[2].Value == "ms" ? 1000 : 1);
+        Assert.InRange(seconds, 0.5, 59);
+        Assert.Equal(0, twice.Count("did not exit within"));
     }
 
     [Fact]
@@ -97,7 +104,8 @@ public sealed class RestartTests
         fs.Track(pids);
 
         File.WriteAllText(content, "two");
-        await fs.WaitForLineAsync(@"sent SIGKILL", Patience);
+        var killed = await fs.WaitForLineAsync(@"sent SIGKILL", Patience);
+        Assert.Contains("did not exit within 300 ms of SIGTERM; sent SIGKILL. If it needs longer to shut down cleanly, give a longer --stop-timeout", killed);
         await fs.WaitForLineAsync(@"ready in .*generation 2", Patience);
         Assert.True(await ProcessProbe.WaitUntilGoneAsync(pids, TimeSpan.FromSeconds(5)), "the first generation survived SIGKILL");
         Assert.Contains("content=two", await Http.TryGetAsync(port));

@@ -17,7 +17,7 @@ public sealed class PresetProcessTests
         await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--", "uvicorn", "web_app:app"],
             new Dictionary<string, string> { ["UVICORN_PORT"] = port.ToString() });
 
-        await fs.WaitForLineAsync($"port {port}, from the uvicorn preset", Patience);
+        await fs.WaitForLineAsync($"port {port}, from UVICORN_PORT={port} in the environment", Patience);
         await fs.WaitForLineAsync($@"ready in \d+ ms on port {port} \(generation 1\)", Patience);
         Assert.Contains("one", await Http.TryGetAsync(port));
 
@@ -38,7 +38,7 @@ public sealed class PresetProcessTests
         await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--", "node", "server.js"],
             new Dictionary<string, string> { ["PORT"] = port.ToString() });
 
-        await fs.WaitForLineAsync($"port {port}, from the node preset", Patience);
+        await fs.WaitForLineAsync($"port {port}, from PORT={port} in the environment", Patience);
         await fs.WaitForLineAsync($@"ready in \d+ ms on port {port} \(generation 1\)", Patience);
         File.WriteAllText(server, File.ReadAllText(server).Replace("v1", "v2", StringComparison.Ordinal));
         await fs.WaitForLineAsync($@"ready in \d+ ms on port {port} \(generation 2\) ← server\.js changed; stopped in .*, port {port} free", Patience);

@@ -26,6 +26,34 @@ public sealed class DoctorTests
     }
 
     [Fact]
+    public async Task Doctor_calls_a_live_sessions_proxy_port_and_server_port_that_session_not_a_foreign_process()
+    {
+        using var sessions = new SessionTestEnvironment();
+        using var folder = new TempFolder();
+        var proxyPort = FreePort.Get();
+        await using var session = sessions.StartFreshServe(folder.Path,
+            "watch", "--proxy", proxyPort.ToString(), "--", TestPaths.TestServer, "--port", "{port}");
+        var ready = await session.WaitForLineAsync(@"✓ ready in \d+ ms on port \d+ \(generation 1\)", Patience);
+        var workerPort = System.Text.RegularExpressions.Regex.Match(ready, @"on port (\d+)").Groups[1].Value;
+
+        var (code, proxyReport) = await RunDoctorAsync(sessions, folder.Path, "--port", proxyPort.ToString());
+        var (_, serverReport) = await RunDoctorAsync(sessions, folder.Path, "--port", workerPort);
+
+        Assert.Equal(0, code);
+        Assert.Contains($"Port {proxyPort}\n  ● held by freshserve itself, pid {session.Pid}: the proxy of your running freshserve session (pid {session.Pid},", proxyReport);
+        Assert.Contains("This is your running session, in use rather than stuck: stop it with Ctrl+C in its terminal", proxyReport);
+        Assert.Contains($"Port {workerPort}\n  ● held by pid ", serverReport);
+        Assert.Contains("the server of your running freshserve session", serverReport);
+        foreach (var report in new[] { proxyReport, serverReport })
+        {
+            Assert.DoesNotContain("not started by FreshServe", report);
+            Assert.DoesNotContain("✗", report.Split("\n\n")[0] + report.Split("Sessions")[1].Split("\n\n")[0]);
+            Assert.Contains($"● running: pid {session.Pid}, since", report);
+            Assert.Contains("This is a live session, nothing to fix.", report);
+        }
+    }
+
+    [Fact]
     public async Task Doctor_says_a_free_port_is_free()
     {
         using var sessions = new SessionTestEnvironment();

@@ -13,21 +13,9 @@ public sealed class FallbackTests
         using var folder = new TempFolder();
         foreach (var path in new[] { "/proc", "/", folder.Path, "/dev/shm" }.Where(Directory.Exists))
         {
-            Assert.Equal(Findmnt(path), MountTable.FileSystemTypeOf(path, "/proc/self/mountinfo"));
+            Assert.Equal(Findmnt(path), FolderFileSystem.Of(path)!.Type);
         }
     }
-
-    [Theory]
-    [InlineData("9p", true)]
-    [InlineData("drvfs", true)]
-    [InlineData("nfs4", true)]
-    [InlineData("cifs", true)]
-    [InlineData("fuse.sshfs", true)]
-    [InlineData("ext4", false)]
-    [InlineData("tmpfs", false)]
-    [InlineData("overlay", false)]
-    public void File_systems_that_deliver_no_events_are_known(string type, bool deliversNone) =>
-        Assert.Equal(deliversNone, MountTable.DeliversNoEvents(type));
 
     [Fact]
     public async Task A_root_on_a_file_system_without_events_is_polled_and_the_reason_logged_once()

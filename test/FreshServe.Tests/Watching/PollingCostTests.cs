@@ -18,7 +18,7 @@ public sealed class PollingCostTests
     public void The_default_interval_stretches_and_a_given_one_does_not()
     {
         var byDefault = new FreshServe.Cli.WatchArguments { RemainingArguments = ["sh"] };
-        var given = new FreshServe.Cli.WatchArguments { RemainingArguments = ["sh"], PollIntervalMs = 200 };
+        var given = new FreshServe.Cli.WatchArguments { RemainingArguments = ["sh"], PollInterval = "200ms" };
         var folder = Path.GetTempPath();
 
         Assert.True(byDefault.ToSettings(folder).Watching.StretchPollInterval);

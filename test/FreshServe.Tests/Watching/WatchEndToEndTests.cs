@@ -18,7 +18,7 @@ public sealed class WatchEndToEndTests
         var app = folder.Write("app.py", "one");
         // A longer window than the default: this machine may be loaded enough to pause the writer mid-burst, and the
         // test is about coalescing, not about the default (which bench/ measures against real bursts).
-        await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--debounce", "500", "--", .. ShowChanged]);
+        await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--debounce", "500ms", "--", .. ShowChanged]);
         await fs.WaitForLineAsync(@"worker changed=\[\] generation 1", Patience);
 
         for (var i = 0; i < 200; i++)
@@ -96,7 +96,7 @@ public sealed class WatchEndToEndTests
         var content = folder.Write("page.txt", "one");
         var port = FreePort.Get();
         await using var fs = FreshServeProcess.Start(folder.Path,
-            ["watch", "--poll", "--poll-interval", "100", "--", TestPaths.TestServer, "--port", port.ToString(), "--content", content]);
+            ["watch", "--poll", "--poll-interval", "100ms", "--", TestPaths.TestServer, "--port", port.ToString(), "--content", content]);
         await fs.WaitForLineAsync(@"polling every 100 ms \(--poll\)", Patience);
         await fs.WaitForLineAsync(@"ready in .*generation 1", Patience);
 
@@ -112,7 +112,7 @@ public sealed class WatchEndToEndTests
         using var folder = new TempFolder();
         var app = folder.Write("app.py", "one");
         // The default interval; a window wider than the default, for a loaded machine (as in the test above).
-        await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--poll", "--debounce", "300", "--", .. ShowChanged]);
+        await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--poll", "--debounce", "300ms", "--", .. ShowChanged]);
         await fs.WaitForLineAsync(@"worker changed=\[\] generation 1", Patience);
 
         // About 1.5 s of writes: several scans land inside the burst. On a thread of its own: a pool thread's 10 ms
@@ -141,7 +141,7 @@ public sealed class WatchEndToEndTests
     {
         using var folder = new TempFolder();
         var app = folder.Write("app.py", "one");
-        await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--poll-interval", "100", "--", .. ShowChanged],
+        await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--poll-interval", "100ms", "--", .. ShowChanged],
             new Dictionary<string, string> { ["FRESHSERVE_POLL"] = "1" });
         await fs.WaitForLineAsync(@"polling every 100 ms \(FRESHSERVE_POLL=1\)", Patience);
         await fs.WaitForLineAsync(@"generation 1", Patience);
@@ -155,7 +155,7 @@ public sealed class WatchEndToEndTests
         using var folder = new TempFolder();
         var app = folder.Write("app.py", "one");
         // A user namespace of our own, whose inotify instance limit is 0: the event watcher fails for real.
-        await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--poll-interval", "100", "--", .. ShowChanged],
+        await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--poll-interval", "100ms", "--", .. ShowChanged],
             wrapper: InUserNamespace("max_inotify_instances", 0));
         var fallback = await fs.WaitForLineAsync(@"instead of file events", Patience);
         Assert.Contains("inotify instance limit", fallback, StringComparison.Ordinal);
@@ -171,7 +171,7 @@ public sealed class WatchEndToEndTests
     {
         using var folder = new TempFolder();
         var app = folder.Write("app.py", "one");
-        await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--poll-interval", "100", "--", .. ShowChanged],
+        await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--poll-interval", "100ms", "--", .. ShowChanged],
             wrapper: InUserNamespace("max_inotify_watches", 3));
         await fs.WaitForLineAsync(@"generation 1", Patience);
         Assert.Equal(0, fs.Count("instead of file events"));
@@ -214,7 +214,7 @@ public sealed class WatchEndToEndTests
         using var folder = new TempFolder();
         var (code, output) = await FreshServeProcess.RunAsync(folder.Path, "watch", "--poll-interval", "0", "--", "true");
         Assert.Equal(2, code);
-        Assert.Contains("--poll-interval must be between", output, StringComparison.Ordinal);
+        Assert.Contains("--poll-interval: 0 is too short; the least is 10ms", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 

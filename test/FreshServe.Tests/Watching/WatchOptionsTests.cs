@@ -11,7 +11,7 @@ public sealed class WatchOptionsTests
     {
         using var folder = new TempFolder();
         var options = Parse(folder.Path, "-i", "*.py", "--include", "templates/**", "-x", "**/test_*.py",
-            "--no-default-ignore", "--no-gitignore", "--poll", "--poll-interval", "250", "--", "uvicorn", "app:app");
+            "--no-default-ignore", "--no-gitignore", "--poll", "--poll-interval", "250ms", "--", "uvicorn", "app:app");
 
         Assert.Equal(["*.py", "templates/**"], options.Include);
         Assert.Equal(["**/test_*.py"], options.Exclude);

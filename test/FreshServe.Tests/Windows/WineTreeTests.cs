@@ -33,6 +33,23 @@ public sealed class WineTreeTests(WineFixture wine)
     }
 
     [Fact]
+    public async Task The_worker_is_created_inside_its_job_object_and_restarts_stay_there()
+    {
+        // Wine honours PROC_THREAD_ATTRIBUTE_JOB_LIST: no worker is ever outside its job, not even suspended.
+        using var folder = new TempFolder();
+        var content = folder.Write("page.txt", "one");
+        var port = FreePort.Get();
+        await using var fs = WineFreshServe.Start(wine, ["watch", "-v", "-w", WineFixture.WinePath(folder.Path), "--",
+            WineFixture.WinePath(wine.TestServerExe), "--port", port.ToString(), "--content", WineFixture.WinePath(content)]);
+
+        await fs.WaitForLineAsync("workers are created inside their job object", Patience);
+        Assert.NotNull(await Http.WaitForAsync(port, body => body.Contains("content=one", StringComparison.Ordinal), Patience));
+        File.WriteAllText(content, "two");
+        Assert.NotNull(await Http.WaitForAsync(port, body => body.Contains("content=two", StringComparison.Ordinal), Patience));
+        Assert.DoesNotContain("refuses PROC_THREAD_ATTRIBUTE_JOB_LIST", fs.Output);
+    }
+
+    [Fact]
     public async Task Its_own_output_redirected_into_the_watched_folder_is_not_a_change()
     {
         // freshserve's own lines land in dev.log: watched, each would restart the server, whose start logs a line...

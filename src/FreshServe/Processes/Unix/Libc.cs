@@ -21,6 +21,7 @@ internal static unsafe partial class Libc
     public const int ENOENT = 2;
     public const int ESRCH = 3;
     public const int EINTR = 4;
+    public const int ECHILD = 10;
     public const int ENOEXEC = 8;
 
     public static readonly bool IsMac = OperatingSystem.IsMacOS() || OperatingSystem.IsMacCatalyst() || OperatingSystem.IsFreeBSD();
@@ -31,6 +32,14 @@ internal static unsafe partial class Libc
     public static int O_RDONLY => 0;
     public static int O_WRONLY => 1;
     public const int WNOHANG = 1;
+
+    // waitid (Linux): P_ALL waits for any child; WNOWAIT leaves the child waitable. siginfo_t is 128 bytes; si_pid
+    // follows si_signo, si_errno, si_code and, on 64-bit, padding that aligns the union.
+    public const int P_ALL = 0;
+    public const int WEXITED = 4;
+    public const int WNOWAIT = 0x01000000;
+    public const int SigInfoSize = 128;
+    public static int SigInfoPidOffset => IntPtr.Size == 8 ? 16 : 12;
     public const int PR_SET_CHILD_SUBREAPER = 36;
     public const int O_CLOEXEC_LINUX = 0x80000;
     public const int F_SETFD = 2;
@@ -58,6 +67,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int waitpid(int pid, out int status, int options);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int waitid(int idType, int id, byte* info, int options);
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int getpgid(int pid);

@@ -7,6 +7,7 @@ namespace FreshServe.Processes.Unix;
 /// <summary>
 /// posix_spawn with the attributes every process freshserve starts needs: its own process group, default signal
 /// dispositions (freshserve's ignored signals and .NET's ignored SIGPIPE are not inherited) and an empty signal mask.
+/// The caller must wait for the child by pid and then tell <see cref="OrphanReaper.Reaped"/>.
 /// </summary>
 [UnsupportedOSPlatform("windows")]
 internal static unsafe class PosixSpawn
@@ -55,7 +56,16 @@ internal static unsafe class PosixSpawn
                 Check(Libc.posix_spawn_file_actions_addchdir_np(actions, workingDirectory), "addchdir");
             }
 
-            var error = Libc.posix_spawn(out var pid, fileName, actions, attr, argvBlock.Pointers, envBlock.Pointers);
+            int error, pid;
+            using (OrphanReaper.Spawning())
+            {
+                error = Libc.posix_spawn(out pid, fileName, actions, attr, argvBlock.Pointers, envBlock.Pointers);
+                if (error == 0)
+                {
+                    OrphanReaper.HasOwnWaiter(pid);
+                }
+            }
+
             if (error != 0)
             {
                 throw new CommandStartException($"cannot start '{fileName}': {Explain(fileName, error)}");

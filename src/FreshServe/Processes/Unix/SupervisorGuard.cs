@@ -59,11 +59,20 @@ internal sealed class SupervisorGuard
     {
         Pid = pid;
         _writeEnd = writeEnd;
-        var reaper = new Thread(() => Libc.waitpid(pid, out _, 0)) { IsBackground = true, Name = "guard waitpid" };
+        var reaper = new Thread(() => WaitFor(pid)) { IsBackground = true, Name = "guard waitpid" };
         reaper.Start();
     }
 
     public int Pid { get; }
+
+    private static void WaitFor(int pid)
+    {
+        while (Libc.waitpid(pid, out _, 0) == -1 && Marshal.GetLastPInvokeError() == Libc.EINTR)
+        {
+        }
+
+        OrphanReaper.Reaped(pid);
+    }
 
     /// <summary>The write end stays open for freshserve's lifetime; its closing is the guard's signal.</summary>
     public int WriteEnd => _writeEnd;

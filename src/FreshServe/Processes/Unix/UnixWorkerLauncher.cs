@@ -8,8 +8,8 @@ namespace FreshServe.Processes.Unix;
 /// Starts each worker with posix_spawn as the leader of a new process group, so one signal to the group reaches
 /// every process a shell wrapper, npm or a reloader starts under it; stopping also collects what left the group
 /// (see <see cref="WorkerTree"/>). On Linux freshserve becomes a child subreaper, so orphans of a worker tree are
-/// re-parented to freshserve rather than to init and stay findable; their exit status is collected by pid when the
-/// tree is stopped. One <see cref="SupervisorGuard"/> per session kills the trees if freshserve itself dies.
+/// re-parented to freshserve rather than to init and stay findable; <see cref="OrphanReaper"/> collects their exit
+/// status as soon as they die. One <see cref="SupervisorGuard"/> per session kills the trees if freshserve itself dies.
 /// </summary>
 [UnsupportedOSPlatform("windows")]
 public sealed class UnixWorkerLauncher : IWorkerLauncher
@@ -20,7 +20,6 @@ public sealed class UnixWorkerLauncher : IWorkerLauncher
     // Random v4 GUIDs come from the OS's secure generator, without loading OpenSSL as RandomNumberGenerator does (5 MB RSS).
     private readonly string _token = Guid.NewGuid().ToString("N");
     private readonly Lazy<SupervisorGuard> _guard;
-    private readonly OrphanReaper _reaper = new();
 
     public UnixWorkerLauncher()
     {
@@ -28,6 +27,7 @@ public sealed class UnixWorkerLauncher : IWorkerLauncher
         if (OperatingSystem.IsLinux())
         {
             Libc.prctl(Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+            OrphanReaper.Start();
         }
     }
 
@@ -45,7 +45,7 @@ public sealed class UnixWorkerLauncher : IWorkerLauncher
             .Append($"{TokenVariable}={_token}");
         var pid = PosixSpawn.Spawn(spec.FileName, argv, envp, spec.WorkingDirectory,
             stdinFrom: spec.DetachStdin ? -2 : -1, silenceOutput: false);
-        return new UnixWorker(pid, new WorkerTree(pid, $"{TokenVariable}={_token}", p => p == guard.Pid, _reaper));
+        return new UnixWorker(pid, new WorkerTree(pid, $"{TokenVariable}={_token}", p => p == guard.Pid));
     }
 }
 
@@ -78,6 +78,7 @@ internal sealed class UnixWorker : IWorker
             var result = Libc.waitpid(Pid, out var status, 0);
             if (result == Pid)
             {
+                OrphanReaper.Reaped(Pid);
                 _exited.TrySetResult(Libc.DecodeWaitStatus(status));
                 return;
             }
@@ -85,6 +86,7 @@ internal sealed class UnixWorker : IWorker
             if (result == -1 && Marshal.GetLastPInvokeError() != Libc.EINTR)
             {
                 // Reaped elsewhere (should not happen): report an unknown exit rather than hang.
+                OrphanReaper.Reaped(Pid);
                 _exited.TrySetResult(-1);
                 return;
             }
@@ -101,7 +103,7 @@ internal sealed class UnixWorker : IWorker
                 return new(TimeSpan.Zero, Forced: false);
             }
 
-            var outcome = await StopTreeAsync(policy, forceNow).ConfigureAwait(false);
+            var outcome = await TreeStopper.StopAsync(new Stoppable(this), policy, forceNow).ConfigureAwait(false);
             _provenGone = Exited.IsCompleted && !_tree.AnyKnownAlive();
             return outcome;
         }
@@ -111,93 +113,57 @@ internal sealed class UnixWorker : IWorker
         }
     }
 
-    private async Task<StopOutcome> StopTreeAsync(StopPolicy policy, CancellationToken forceNow)
+    /// <summary>The Unix hooks of <see cref="TreeStopper"/> for one stop of this worker's tree.</summary>
+    private sealed class Stoppable(UnixWorker worker) : IStoppableTree
     {
-        var clock = Stopwatch.StartNew();
-        var members = _tree.Refresh();
-        if (members.Count == 0 && Exited.IsCompleted)
+        private readonly WorkerTree _tree = worker._tree;
+        private readonly Stopwatch _sinceScan = Stopwatch.StartNew();
+
+        public Task? Changed => worker.Exited;
+
+        /// <summary>
+        /// Gone once the root exited and no member is left. Known members are checked by pid (cheap); a full snapshot
+        /// runs every <see cref="RescanEvery"/> and once more before declaring the tree gone, to catch late forks.
+        /// </summary>
+        public bool IsGone()
         {
-            return new(clock.Elapsed, Forced: false);
-        }
-
-        if (policy.Signal != Cli.StopSignal.Kill && !forceNow.IsCancellationRequested)
-        {
-            _tree.Signal(members, Libc.SignalNumber(policy.Signal));
-
-            // A stopped process (SIGTTIN from reading the terminal, SIGTSTP) keeps the signal pending until continued.
-            _tree.Signal(members, Libc.SIGCONT);
-            if (await WaitForTreeGoneAsync(policy.Timeout, forceNow).ConfigureAwait(false))
-            {
-                return new(clock.Elapsed, Forced: false);
-            }
-        }
-
-        await KillAllAsync().ConfigureAwait(false);
-        return new(clock.Elapsed, Forced: true);
-    }
-
-    /// <summary>Freezes every member (so none forks a replacement), kills them, and repeats until a snapshot finds none.</summary>
-    private async Task KillAllAsync()
-    {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            var members = _tree.Refresh();
-            if (members.Count == 0)
-            {
-                break;
-            }
-
-            _tree.Signal(members, Libc.SIGSTOP);
-            _tree.Signal(_tree.Refresh(), Libc.SIGKILL);
-            await Task.Delay(5).ConfigureAwait(false);
-        }
-
-        await Task.WhenAny(Exited, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
-        _tree.Refresh();
-    }
-
-    /// <summary>
-    /// Waits until the root exited and no member is left. Known members are checked by pid (cheap); a full snapshot
-    /// runs every <see cref="RescanEvery"/> and once more before declaring the tree gone, to catch late forks.
-    /// </summary>
-    private async Task<bool> WaitForTreeGoneAsync(TimeSpan timeout, CancellationToken forceNow)
-    {
-        var deadline = Stopwatch.StartNew();
-        var sinceScan = Stopwatch.StartNew();
-        var pause = TimeSpan.FromMilliseconds(2);
-        while (true)
-        {
-            if (Exited.IsCompleted && !_tree.AnyKnownAlive())
+            if (worker.Exited.IsCompleted && !_tree.AnyKnownAlive())
             {
                 if (_tree.Refresh().Count == 0)
                 {
                     return true;
                 }
 
-                sinceScan.Restart();
+                _sinceScan.Restart();
             }
-            else if (sinceScan.Elapsed >= RescanEvery)
+            else if (_sinceScan.Elapsed >= RescanEvery)
             {
                 _tree.Refresh();
-                sinceScan.Restart();
+                _sinceScan.Restart();
             }
 
-            if (deadline.Elapsed >= timeout || forceNow.IsCancellationRequested)
-            {
-                return false;
-            }
+            return false;
+        }
 
-            try
-            {
-                await Task.WhenAny(Exited, Task.Delay(pause, forceNow)).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
+        public bool SendGraceful(Cli.StopSignal signal)
+        {
+            var members = _tree.Refresh();
+            _tree.Signal(members, Libc.SignalNumber(signal));
 
-            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 25));
+            // A stopped process (SIGTTIN from reading the terminal, SIGTSTP) keeps the signal pending until continued.
+            _tree.Signal(members, Libc.SIGCONT);
+            return true;
+        }
+
+        /// <summary>Freezes every member (so none forks a replacement), then kills what a new snapshot finds.</summary>
+        public void Force()
+        {
+            var members = _tree.Refresh();
+            if (members.Count > 0)
+            {
+                _tree.Signal(members, Libc.SIGSTOP);
+                _tree.Signal(_tree.Refresh(), Libc.SIGKILL);
+            }
         }
     }
 

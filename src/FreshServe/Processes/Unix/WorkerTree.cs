@@ -23,15 +23,13 @@ internal sealed class WorkerTree
     private readonly string _tokenAssignment;
     private readonly int _self = Libc.getpid();
     private readonly Func<int, bool> _isHelper;
-    private readonly OrphanReaper _reaper;
     private readonly Dictionary<int, ProcessEntry> _members = [];
 
-    public WorkerTree(int root, string tokenAssignment, Func<int, bool> isHelper, OrphanReaper reaper)
+    public WorkerTree(int root, string tokenAssignment, Func<int, bool> isHelper)
     {
         _root = root;
         _tokenAssignment = tokenAssignment;
         _isHelper = isHelper;
-        _reaper = reaper;
         var entry = ProcessTable.Read(root);
         _rootStart = entry?.StartTime ?? ProcessTable.EarliestPossibleStartOfANewProcess();
         if (entry is { } e)
@@ -82,22 +80,17 @@ internal sealed class WorkerTree
             }
         }
 
-        foreach (var (pid, e) in _members.ToList())
+        foreach (var pid in _members.Keys.ToList())
         {
             var now = byPid[pid];
             _members[pid] = now;
-            if (pid != _root)
-            {
-                _reaper.Watch(now);
-            }
-
             if (now.Zombie)
             {
                 _members.Remove(pid);
             }
         }
 
-        _reaper.Sweep(byPid);
+        OrphanReaper.Sweep(snapshot);
         return _members.Values.ToList();
     }
 
@@ -126,47 +119,6 @@ internal sealed class WorkerTree
         foreach (var m in members.Where(m => !ledGroups.Contains(m.Group)))
         {
             Libc.kill(m.Pid, signal);
-        }
-    }
-}
-
-/// <summary>
-/// Collects the exit status of tree members that were re-parented to freshserve (the child subreaper), by pid only:
-/// .NET's Process class reaps its own children, so a waitpid(-1) here would steal theirs. A member can die while its
-/// parent still lives and only become freshserve's zombie later, so members stay watched across snapshots and
-/// generations until they are gone or reaped.
-/// </summary>
-[UnsupportedOSPlatform("windows")]
-internal sealed class OrphanReaper
-{
-    private readonly int _self = Libc.getpid();
-    private readonly Dictionary<int, long> _watched = [];
-    private readonly Lock _gate = new();
-
-    public void Watch(ProcessEntry member)
-    {
-        lock (_gate)
-        {
-            _watched.TryAdd(member.Pid, member.StartTime);
-        }
-    }
-
-    public void Sweep(IReadOnlyDictionary<int, ProcessEntry> snapshot)
-    {
-        lock (_gate)
-        {
-            foreach (var (pid, start) in _watched.ToList())
-            {
-                if (!snapshot.TryGetValue(pid, out var now) || now.StartTime != start)
-                {
-                    _watched.Remove(pid);
-                }
-                else if (now.Zombie && now.ParentPid == _self)
-                {
-                    Libc.waitpid(pid, out _, Libc.WNOHANG);
-                    _watched.Remove(pid);
-                }
-            }
         }
     }
 }

@@ -12,6 +12,10 @@ internal static unsafe partial class Kernel32
     public const uint CREATE_SUSPENDED = 0x00000004;
     public const uint CREATE_NEW_PROCESS_GROUP = 0x00000200;
     public const uint CREATE_UNICODE_ENVIRONMENT = 0x00000400;
+    public const uint EXTENDED_STARTUPINFO_PRESENT = 0x00080000;
+
+    /// <summary>ProcThreadAttributeValue(13, thread: false, input: true, additive: false): jobs the new process starts in (Windows 10+).</summary>
+    public const nuint PROC_THREAD_ATTRIBUTE_JOB_LIST = 0x0002000D;
     public const uint STARTF_USESTDHANDLES = 0x00000100;
     public const int STD_INPUT_HANDLE = -10;
     public const int STD_OUTPUT_HANDLE = -11;
@@ -44,6 +48,13 @@ internal static unsafe partial class Kernel32
         public IntPtr hStdInput;
         public IntPtr hStdOutput;
         public IntPtr hStdError;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct StartupInfoEx
+    {
+        public StartupInfo StartupInfo;
+        public IntPtr lpAttributeList;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -109,6 +120,26 @@ internal static unsafe partial class Kernel32
     public static partial bool CreateProcess(string? applicationName, char* commandLine, IntPtr processAttributes,
         IntPtr threadAttributes, [MarshalAs(UnmanagedType.Bool)] bool inheritHandles, uint creationFlags, char* environment,
         string? currentDirectory, StartupInfo* startupInfo, ProcessInformation* processInformation);
+
+    /// <summary>What kind of drive holds <paramref name="rootPath"/> (C:\ or \\server\share\): 4 is DRIVE_REMOTE, a network drive.</summary>
+    [LibraryImport(Lib, EntryPoint = "GetDriveTypeW", StringMarshalling = StringMarshalling.Utf16)]
+    public static partial uint GetDriveType(string rootPath);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    public static partial bool InitializeProcThreadAttributeList(void* attributeList, uint attributeCount, uint flags, nuint* size);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    public static partial bool UpdateProcThreadAttribute(void* attributeList, uint flags, nuint attribute, void* value, nuint size,
+        void* previousValue, nuint* returnSize);
+
+    [LibraryImport(Lib)]
+    public static partial void DeleteProcThreadAttributeList(void* attributeList);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    public static partial bool IsProcessInJob(IntPtr process, IntPtr job, [MarshalAs(UnmanagedType.Bool)] out bool result);
 
     [LibraryImport(Lib, EntryPoint = "CreateJobObjectW", SetLastError = true, StringMarshalling = StringMarshalling.Utf16)]
     public static partial IntPtr CreateJobObject(IntPtr attributes, string? name);

@@ -1,18 +1,18 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
+using FreshServe.Logging;
 
 namespace FreshServe.Processes.Windows;
 
 /// <summary>
 /// Starts each worker in its own Job Object, so the whole tree is one thing to stop, and dies with freshserve.
 /// <para>
-/// The worker is created suspended (CREATE_SUSPENDED) and as the root of a new console process group
-/// (CREATE_NEW_PROCESS_GROUP), assigned to a fresh job that has JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE, and only then
-/// resumed: nothing it starts can escape before it is in the job, and every descendant joins the job. Only
-/// freshserve holds the job handle (not inheritable): when freshserve exits or is killed, Windows closes it and
-/// kills the whole tree.
+/// The worker is created suspended, inside a fresh job that has JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE (see
+/// <see cref="JobEntry"/>), as the root of a new console process group (CREATE_NEW_PROCESS_GROUP), and only then
+/// resumed: nothing it starts can escape the job. Only freshserve holds the job handle (not inheritable): when
+/// freshserve exits or is killed, Windows closes it and kills the whole tree.
 /// </para>
 /// <para>
 /// Stopping: CTRL_BREAK_EVENT to the worker's process group (the graceful request a console program can receive; it
@@ -22,8 +22,10 @@ namespace FreshServe.Processes.Windows;
 /// </para>
 /// </summary>
 [SupportedOSPlatform("windows")]
-public sealed class WindowsWorkerLauncher : IWorkerLauncher
+public sealed class WindowsWorkerLauncher(ILogger? log = null) : IWorkerLauncher
 {
+    private JobEntryWay? _lastWay;
+
     public IWorker Start(ProcessSpec spec)
     {
         var shell = Environment.GetEnvironmentVariable("ComSpec") is { Length: > 0 } comspec
@@ -33,19 +35,16 @@ public sealed class WindowsWorkerLauncher : IWorkerLauncher
         var job = CreateKillOnCloseJob();
         try
         {
-            var info = CreateSuspended(application, commandLine, spec);
-            if (!Kernel32.AssignProcessToJobObject(job, info.hProcess))
+            var (process, way) = JobEntry.Start(new Calls(application, commandLine, spec, job), spec.FileName);
+            if (way != _lastWay)
             {
-                var error = Marshal.GetLastPInvokeErrorMessage();
-                Kernel32.TerminateProcess(info.hProcess, 1);
-                Kernel32.CloseHandle(info.hThread);
-                Kernel32.CloseHandle(info.hProcess);
-                throw new CommandStartException($"cannot put '{spec.FileName}' into a job object: {error}");
+                _lastWay = way;
+                log?.WorkerJobEntry(way == JobEntryWay.AtCreation
+                    ? "workers are created inside their job object"
+                    : "this Windows refuses PROC_THREAD_ATTRIBUTE_JOB_LIST: workers are put into their job object right after creation, still suspended");
             }
 
-            Kernel32.ResumeThread(info.hThread);
-            Kernel32.CloseHandle(info.hThread);
-            return new WindowsWorker((int)info.dwProcessId, info.hProcess, job);
+            return new WindowsWorker(process.Pid, process.Process, job);
         }
         catch
         {
@@ -74,31 +73,102 @@ public sealed class WindowsWorkerLauncher : IWorkerLauncher
         return job;
     }
 
-    private static unsafe Kernel32.ProcessInformation CreateSuspended(string application, string commandLine, ProcessSpec spec)
+    /// <summary>The real Win32 calls behind <see cref="JobEntry"/>.</summary>
+    private sealed unsafe class Calls(string application, string commandLine, ProcessSpec spec, IntPtr job) : IJobEntryCalls
     {
-        var startup = new Kernel32.StartupInfo
+        public SuspendedProcess? Create(bool inJob, out string error)
         {
-            cb = (uint)sizeof(Kernel32.StartupInfo),
-            dwFlags = Kernel32.STARTF_USESTDHANDLES,
-            hStdInput = spec.DetachStdin ? IntPtr.Zero : Kernel32.GetStdHandle(Kernel32.STD_INPUT_HANDLE),
-            hStdOutput = Kernel32.GetStdHandle(Kernel32.STD_OUTPUT_HANDLE),
-            hStdError = Kernel32.GetStdHandle(Kernel32.STD_ERROR_HANDLE),
-        };
-        var info = new Kernel32.ProcessInformation();
-        // CreateProcessW may write into the command line buffer: give it a private, NUL-terminated copy.
-        var mutableCommandLine = (commandLine + '\0').ToCharArray();
-        var environment = WindowsCommandLine.EnvironmentBlock(spec.Environment);
-        fixed (char* cmd = mutableCommandLine)
-        fixed (char* env = environment)
-        {
-            var flags = Kernel32.CREATE_SUSPENDED | Kernel32.CREATE_NEW_PROCESS_GROUP | Kernel32.CREATE_UNICODE_ENVIRONMENT;
-            if (!Kernel32.CreateProcess(application, cmd, IntPtr.Zero, IntPtr.Zero, true, flags, env, spec.WorkingDirectory, &startup, &info))
+            var startup = new Kernel32.StartupInfoEx
             {
-                throw new CommandStartException($"cannot start '{spec.FileName}': {Marshal.GetLastPInvokeErrorMessage()}");
+                StartupInfo = new Kernel32.StartupInfo
+                {
+                    cb = (uint)sizeof(Kernel32.StartupInfo),
+                    dwFlags = Kernel32.STARTF_USESTDHANDLES,
+                    hStdInput = spec.DetachStdin ? IntPtr.Zero : Kernel32.GetStdHandle(Kernel32.STD_INPUT_HANDLE),
+                    hStdOutput = Kernel32.GetStdHandle(Kernel32.STD_OUTPUT_HANDLE),
+                    hStdError = Kernel32.GetStdHandle(Kernel32.STD_ERROR_HANDLE),
+                },
+            };
+            var flags = Kernel32.CREATE_SUSPENDED | Kernel32.CREATE_NEW_PROCESS_GROUP | Kernel32.CREATE_UNICODE_ENVIRONMENT;
+            var jobs = stackalloc IntPtr[1] { job };
+            nuint size = 0;
+            void* attributes = null;
+            try
+            {
+                if (inJob)
+                {
+                    // The first call only reports the size it needs (and fails with ERROR_INSUFFICIENT_BUFFER).
+                    Kernel32.InitializeProcThreadAttributeList(null, 1, 0, &size);
+                    attributes = NativeMemory.AllocZeroed(size == 0 ? 1 : size);
+                    if (!Kernel32.InitializeProcThreadAttributeList(attributes, 1, 0, &size))
+                    {
+                        NativeMemory.Free(attributes);
+                        attributes = null;
+                        error = Marshal.GetLastPInvokeErrorMessage();
+                        return null;
+                    }
+
+                    if (!Kernel32.UpdateProcThreadAttribute(attributes, 0, Kernel32.PROC_THREAD_ATTRIBUTE_JOB_LIST, jobs,
+                            (nuint)sizeof(IntPtr), null, null))
+                    {
+                        error = Marshal.GetLastPInvokeErrorMessage();
+                        return null;
+                    }
+
+                    startup.StartupInfo.cb = (uint)sizeof(Kernel32.StartupInfoEx);
+                    startup.lpAttributeList = (IntPtr)attributes;
+                    flags |= Kernel32.EXTENDED_STARTUPINFO_PRESENT;
+                }
+
+                var info = new Kernel32.ProcessInformation();
+                // CreateProcessW may write into the command line buffer: give it a private, NUL-terminated copy.
+                var mutableCommandLine = (commandLine + '\0').ToCharArray();
+                var environment = WindowsCommandLine.EnvironmentBlock(spec.Environment);
+                fixed (char* cmd = mutableCommandLine)
+                fixed (char* env = environment)
+                {
+                    if (!Kernel32.CreateProcess(application, cmd, IntPtr.Zero, IntPtr.Zero, true, flags, env, spec.WorkingDirectory,
+                            &startup.StartupInfo, &info))
+                    {
+                        error = Marshal.GetLastPInvokeErrorMessage();
+                        return null;
+                    }
+                }
+
+                error = string.Empty;
+                return new SuspendedProcess(info.hProcess, info.hThread, (int)info.dwProcessId);
+            }
+            finally
+            {
+                if (attributes is not null)
+                {
+                    Kernel32.DeleteProcThreadAttributeList(attributes);
+                    NativeMemory.Free(attributes);
+                }
             }
         }
 
-        return info;
+        public bool IsInJob(SuspendedProcess process) => Kernel32.IsProcessInJob(process.Process, job, out var inJob) && inJob;
+
+        public bool Assign(SuspendedProcess process, out string error)
+        {
+            var assigned = Kernel32.AssignProcessToJobObject(job, process.Process);
+            error = assigned ? string.Empty : Marshal.GetLastPInvokeErrorMessage();
+            return assigned;
+        }
+
+        public void Resume(SuspendedProcess process)
+        {
+            Kernel32.ResumeThread(process.Thread);
+            Kernel32.CloseHandle(process.Thread);
+        }
+
+        public void Abandon(SuspendedProcess process)
+        {
+            Kernel32.TerminateProcess(process.Process, 1);
+            Kernel32.CloseHandle(process.Thread);
+            Kernel32.CloseHandle(process.Process);
+        }
     }
 }
 
@@ -146,22 +216,7 @@ internal sealed class WindowsWorker : IWorker
         await _stopping.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            var clock = Stopwatch.StartNew();
-            if (TreeGone())
-            {
-                return new(clock.Elapsed, Forced: false);
-            }
-
-            var graceful = policy.Signal != Cli.StopSignal.Kill && !forceNow.IsCancellationRequested;
-            var delivered = graceful && Kernel32.GenerateConsoleCtrlEvent(Kernel32.CTRL_BREAK_EVENT, (uint)Pid);
-            if (delivered && await WaitForTreeGoneAsync(policy.Timeout, forceNow).ConfigureAwait(false))
-            {
-                return new(clock.Elapsed, Forced: false);
-            }
-
-            Kernel32.TerminateJobObject(_job, 1);
-            await WaitForTreeGoneAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
-            return new(clock.Elapsed, Forced: true) { GracefulDelivered = delivered || !graceful };
+            return await TreeStopper.StopAsync(new Stoppable(this), policy, forceNow).ConfigureAwait(false);
         }
         finally
         {
@@ -169,30 +224,16 @@ internal sealed class WindowsWorker : IWorker
         }
     }
 
-    private async Task<bool> WaitForTreeGoneAsync(TimeSpan timeout, CancellationToken forceNow)
+    /// <summary>The Windows hooks of <see cref="TreeStopper"/>: Ctrl+Break to the worker's console group, then the job.</summary>
+    private sealed class Stoppable(WindowsWorker worker) : IStoppableTree
     {
-        var deadline = Stopwatch.StartNew();
-        var pause = TimeSpan.FromMilliseconds(2);
-        while (!TreeGone())
-        {
-            if (deadline.Elapsed >= timeout || forceNow.IsCancellationRequested)
-            {
-                return false;
-            }
+        public Task? Changed => worker.Exited;
 
-            try
-            {
-                await Task.Delay(pause, forceNow).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
+        public bool IsGone() => worker.TreeGone();
 
-            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 25));
-        }
+        public bool SendGraceful(Cli.StopSignal signal) => Kernel32.GenerateConsoleCtrlEvent(Kernel32.CTRL_BREAK_EVENT, (uint)worker.Pid);
 
-        return true;
+        public void Force() => Kernel32.TerminateJobObject(worker._job, 1);
     }
 
     public async ValueTask DisposeAsync()
