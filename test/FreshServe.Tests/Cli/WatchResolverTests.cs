@@ -14,8 +14,13 @@ public sealed class WatchResolverTests
     public void The_command_line_beats_the_file_and_each_value_says_where_it_came_from()
     {
         using var folder = new TempFolder();
-        var file = new ConfigValues { Path = Path.Combine(folder.Path, "freshserve.json"), StopTimeout = TimeSpan.FromSeconds(2),
-            PortTimeout = TimeSpan.FromSeconds(3), Debounce = TimeSpan.FromMilliseconds(80) };
+        var file = new ConfigValues
+        {
+            Path = Path.Combine(folder.Path, "freshserve.json"),
+            StopTimeout = TimeSpan.FromSeconds(2),
+            PortTimeout = TimeSpan.FromSeconds(3),
+            Debounce = TimeSpan.FromMilliseconds(80)
+        };
         var args = new WatchArguments { StopTimeout = "700ms", RemainingArguments = ["sh", "-c", "true"] };
 
         var resolved = WatchResolver.Resolve(args, file, NoEnvironment, folder.Path, stdinIsTerminal: false);
