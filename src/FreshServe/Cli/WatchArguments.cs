@@ -27,6 +27,7 @@ public sealed record WatchArguments
     public bool Verbose { get; init; }
     public bool Quiet { get; init; }
     public IReadOnlyList<string> Include { get; init; } = [];
+    public IReadOnlyList<string> Only { get; init; } = [];
     public IReadOnlyList<string> Exclude { get; init; } = [];
     public bool NoDefaultIgnore { get; init; }
     public bool NoGitIgnore { get; init; }

@@ -75,7 +75,7 @@ public static class WatchCommand
                 ? settings.Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "observed when the server listens"
                 : "chosen per restart");
             LogPort(log, resolved);
-            LogPreset(log, resolved);
+            LogWatched(log, resolved);
             settings = WithOwnOutputIgnored(settings, log);
             if (settings.CleanBytecode)
             {
@@ -186,22 +186,26 @@ public static class WatchCommand
         }
     }
 
-    private static void LogPreset(ILogger log, ResolvedWatch resolved)
+    private static void LogWatched(ILogger log, ResolvedWatch resolved)
     {
-        if (resolved.Preset is not { } preset)
+        // What is watched and why: every file but the ignored ones, or only some (--only, or a preset whose server
+        // reloads its own sources), plus what -i adds.
+        var (settings, preset) = (resolved.Settings, resolved.Preset);
+        var what = settings.Watching.Only.Count == 0
+            ? "every file that is not ignored"
+            : $"only {string.Join(' ', settings.Watching.Only)} ({resolved.OriginOf("only")})";
+        if (settings.Watching.Include.Count > 0)
         {
-            return;
+            what += $", plus {string.Join(' ', settings.Watching.Include)} ({resolved.OriginOf("include")})";
         }
 
-        // The globs really watched: the preset's, unless --include or the file's include chose others.
-        var include = resolved.Settings.Watching.Include;
-        log.PresetUsed(preset.Preset.Name, string.Join(" ", include.Count > 0 ? include : ["every file"]));
-        if (resolved.OriginOf("stopSignal").Kind == OriginKind.Preset && resolved.Settings.Stop.Signal != StopSignal.Term)
+        log.WatchedFiles(what, preset is null ? string.Empty : $"; preset {preset.Preset.Name}");
+        if (preset is not null && resolved.OriginOf("stopSignal").Kind == OriginKind.Preset && settings.Stop.Signal != StopSignal.Term)
         {
-            log.PresetStopSignal(preset.Preset.Name, resolved.Settings.Stop.Signal.Name());
+            log.PresetStopSignal(preset.Preset.Name, settings.Stop.Signal.Name());
         }
 
-        if (preset.ReloaderWarning(resolved.Settings.Environment) is { } warning)
+        if (preset?.ReloaderWarning(settings.Environment) is { } warning)
         {
             log.TwoReloaders(warning);
         }

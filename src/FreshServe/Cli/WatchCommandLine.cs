@@ -18,8 +18,10 @@ Everything after -- is the server command, run as given (no shell unless you wri
   freshserve watch -- sh -c 'go build -o app . && ./app'
 
 The port is found in the command (--port N, --port=N, -p N, --urls http://host:N, php -S host:N), in --env PORT=N,
-or is the default of a known server (uvicorn, gunicorn and django 8000, flask 5000, vite 5173, rails 3000); else it
-is observed: the port the server's process tree listens on.
+or is the default of a known server (uvicorn, gunicorn and django 8000, flask 5000, vite 5173, next and rails 3000);
+else it is observed: the port the server's process tree listens on.
+Every file that is not ignored restarts the server (vite, next and rails: only their config files, since they reload
+your sources themselves). -i adds globs to what is watched; --only replaces it; -x takes files out.
 Options can also live in freshserve.json in the current folder (or --config FILE); the command line wins.
 Keys on a terminal: r restart, q quit, c clear the screen, h help (--no-input leaves stdin to the server).
 
@@ -55,11 +57,12 @@ Stop with Ctrl+C: the server tree is stopped gracefully; a second Ctrl+C kills i
         var restartOnCrash = app.Option("--restart-on-crash", "Restart a server that crashes (exits by itself with a non-zero code), waiting longer after each crash in a row (0.5s up to 30s). A clean exit (code 0) waits for a change.", CommandOptionType.NoValue);
         var noInput = app.Option("--no-input", "Do not read keys; the server keeps stdin. Also FRESHSERVE_NO_INPUT=1.", CommandOptionType.NoValue);
         var config = app.Option("--config <FILE>", "Read options from this JSON file instead of ./freshserve.json.", CommandOptionType.SingleValue);
-        var preset = app.Option("--preset <NAME>", "Use this preset (uvicorn, flask, django, gunicorn, node, vite, dotnet-run, go-run, rails) or 'none'. Default: recognized from the command.", CommandOptionType.SingleValue);
+        var preset = app.Option("--preset <NAME>", "Use this preset (uvicorn, flask, django, gunicorn, node, vite, next, dotnet-run, go-run, rails) or 'none'. Default: recognized from the command.", CommandOptionType.SingleValue);
         var cleanBytecode = app.Option("--clean-bytecode", "Delete __pycache__ folders under the watch roots before the first start.", CommandOptionType.NoValue);
         var verbose = app.Option("-v|--verbose", "Log each step of a restart with its timing.", CommandOptionType.NoValue);
         var quiet = app.Option("-q|--quiet", "Log only warnings and errors.", CommandOptionType.NoValue);
-        var include = app.Option("-i|--include <GLOB>", "Watch only files matching this glob (repeatable; *.py means anywhere). Default: the preset's globs, else every file.", CommandOptionType.MultipleValue);
+        var include = app.Option("-i|--include <GLOB>", "Also watch files matching this glob, even where --only, the preset or an ignore rule leaves them out (repeatable; *.py means anywhere).", CommandOptionType.MultipleValue);
+        var only = app.Option("--only <GLOB>", "Watch only files matching this glob, replacing what the preset watches (repeatable). Default: every file that is not ignored (vite, next, rails: their config files).", CommandOptionType.MultipleValue);
         var exclude = app.Option("-x|--exclude <GLOB>", "Do not watch files matching this glob (repeatable).", CommandOptionType.MultipleValue);
         var noDefaultIgnore = app.Option("--no-default-ignore", "Also watch .git, node_modules, bin, obj, __pycache__, editor swap files and the like.", CommandOptionType.NoValue);
         var noGitIgnore = app.Option("--no-gitignore", "Also watch the files the project's .gitignore files ignore.", CommandOptionType.NoValue);
@@ -90,6 +93,7 @@ Stop with Ctrl+C: the server tree is stopped gracefully; a second Ctrl+C kills i
             Verbose = verbose.HasValue(),
             Quiet = quiet.HasValue(),
             Include = include.Values.OfType<string>().ToArray(),
+            Only = only.Values.OfType<string>().ToArray(),
             Exclude = exclude.Values.OfType<string>().ToArray(),
             NoDefaultIgnore = noDefaultIgnore.HasValue(),
             NoGitIgnore = noGitIgnore.HasValue(),

@@ -86,9 +86,9 @@ public static class WatchResolver
             DetachStdin = keys,
             CleanBytecode = layers.Flag("cleanBytecode", "--clean-bytecode", args.CleanBytecode, file?.CleanBytecode),
             PresetName = preset?.Preset.Name,
-            PresetIncludes = preset?.Preset.Includes ?? [],
+            PresetIncludes = preset?.Preset.WatchOnly ?? [],
             PresetEnvironment = preset?.Preset.Environment ?? new Dictionary<string, string>(),
-            Watching = ResolveWatching(args, file, layers, preset?.Preset.Includes ?? []),
+            Watching = ResolveWatching(args, file, layers, preset?.Preset),
         };
         return new ResolvedWatch(settings, logLevel, file?.Path, preset, layers.Origins);
     }
@@ -183,25 +183,33 @@ public static class WatchResolver
     }
 
     /// <summary>
-    /// Globs: --include, else the file's include, else the preset's globs (else every file); --exclude, else the
-    /// file's. Polling is forced by --poll, FRESHSERVE_POLL or the file, in that order of the reason given.
+    /// Globs: what is watched is --only, else the file's only, else a self-reloading preset's globs, else every file that
+    /// is not ignored; --include (else the file's include) adds to it; --exclude (else the file's) takes out. Polling is
+    /// forced by --poll, FRESHSERVE_POLL or the file, in that order of the reason given.
     /// </summary>
-    private static WatchOptions ResolveWatching(WatchArguments args, ConfigValues? file, Layers layers, IReadOnlyList<string> presetIncludes)
+    private static WatchOptions ResolveWatching(WatchArguments args, ConfigValues? file, Layers layers, Preset? preset)
     {
-        foreach (var glob in args.Include.Concat(args.Exclude))
+        foreach (var glob in args.Include.Concat(args.Only).Concat(args.Exclude))
         {
             if (Globs.Problem(glob) is { } problem)
             {
-                throw new UsageException($"--include/--exclude: {problem}");
+                throw new UsageException($"--include/--only/--exclude: {problem}");
             }
         }
 
-        var include = layers.List("include", "--include", args.Include, file?.Include);
+        var only = layers.List("only", "--only", args.Only, file?.Only);
+        if (only.Count == 0 && preset is { WatchOnly.Count: > 0 })
+        {
+            only = layers.Set("only", new Origin(OriginKind.Preset,
+                $"the {preset.Name} preset: the server reloads your sources itself; -i adds, --only replaces"), preset.WatchOnly);
+        }
+
         var poll = layers.Flag("poll", "--poll", args.Poll, file?.Poll, "FRESHSERVE_POLL");
         var pollInterval = layers.Duration(DurationSetting.PollInterval, args.PollInterval, file?.PollInterval);
         return new WatchOptions
         {
-            Include = include.Count > 0 ? include : layers.Set("include", new Origin(OriginKind.Preset, "the preset"), presetIncludes),
+            Only = only,
+            Include = layers.List("include", "-i", args.Include, file?.Include),
             Exclude = layers.List("exclude", "--exclude", args.Exclude, file?.Exclude),
             DefaultIgnores = !layers.Flag("noDefaultIgnore", "--no-default-ignore", args.NoDefaultIgnore, file?.NoDefaultIgnore),
             GitIgnore = !layers.Flag("noGitignore", "--no-gitignore", args.NoGitIgnore, file?.NoGitignore),

@@ -17,7 +17,7 @@ public static class ConfigFile
     [
         "$schema", "command", "watch", "port", "debounce", "stopSignal", "stopTimeout", "portTimeout", "readyUrl",
         "readyTimeout", "env", "verbose", "quiet", "restartOnCrash", "noInput", "cleanBytecode", "preset", "include",
-        "exclude", "noDefaultIgnore", "noGitignore", "poll", "pollInterval", "replace", "proxy", "proxyHost",
+        "only", "exclude", "noDefaultIgnore", "noGitignore", "poll", "pollInterval", "replace", "proxy", "proxyHost",
         "keepCacheHeaders", "noLiveReload",
     ];
 
@@ -182,6 +182,7 @@ public static class ConfigFile
                     "cleanBytecode" => values with { CleanBytecode = ReadBool(key) },
                     "preset" => values with { Preset = ReadPreset(key) },
                     "include" => values with { Include = ReadGlobs(key) },
+                    "only" => values with { Only = ReadGlobs(key) },
                     "exclude" => values with { Exclude = ReadGlobs(key) },
                     "noDefaultIgnore" => values with { NoDefaultIgnore = ReadBool(key) },
                     "noGitignore" => values with { NoGitignore = ReadBool(key) },

@@ -23,6 +23,7 @@ public sealed record ConfigValues
     public bool? CleanBytecode { get; init; }
     public string? Preset { get; init; }
     public IReadOnlyList<string>? Include { get; init; }
+    public IReadOnlyList<string>? Only { get; init; }
     public IReadOnlyList<string>? Exclude { get; init; }
     public bool? NoDefaultIgnore { get; init; }
     public bool? NoGitignore { get; init; }

@@ -63,8 +63,14 @@ public static partial class Log
     [LoggerMessage(35, LogLevel.Information, "  not watching {Files}: freshserve's output goes there", EventName = nameof(OwnOutputIgnored))]
     public static partial void OwnOutputIgnored(this ILogger logger, string files);
 
-    [LoggerMessage(36, LogLevel.Warning, "! {Files} changed within {Within} of each of the last {Count} starts, before the server was ready: the server writes it, so it restarts itself. Exclude it ({Excludes}); until then such restarts wait {Pause}", EventName = nameof(FeedbackLoop))]
-    public static partial void FeedbackLoop(this ILogger logger, string files, string within, int count, string excludes, string pause);
+    [LoggerMessage(36, LogLevel.Warning, "! {Files} changed within {Within} of each of the last {Count} starts, before the server was ready. If the server writes it, it restarts itself: exclude it ({Excludes})", EventName = nameof(FeedbackLoop))]
+    public static partial void FeedbackLoop(this ILogger logger, string files, string within, int count, string excludes);
+
+    [LoggerMessage(401, LogLevel.Information, "  {Path} is the server's own write ({Evidence}): not restarting for it. To stop watching it: -x '{Exclude}'", EventName = nameof(ServerOwnWrite))]
+    public static partial void ServerOwnWrite(this ILogger logger, string path, string evidence, string exclude);
+
+    [LoggerMessage(402, LogLevel.Debug, "  {Paths}: the server's own writes; not restarting", EventName = nameof(ServerOwnWritesAgain))]
+    public static partial void ServerOwnWritesAgain(this ILogger logger, string paths);
 
     [LoggerMessage(31, LogLevel.Warning, "! watch folder {Root} is gone; waiting for it to come back", EventName = nameof(WatchRootGone))]
     public static partial void WatchRootGone(this ILogger logger, string root);
@@ -100,8 +106,8 @@ public static partial class Log
     [LoggerMessage(21, LogLevel.Information, "  r restart now · q quit (stops the server tree) · c clear the screen · h this help; Ctrl+C also quits", EventName = nameof(KeysHelp))]
     public static partial void KeysHelp(this ILogger logger);
 
-    [LoggerMessage(22, LogLevel.Information, "  preset {Preset}: watching {Includes}", EventName = nameof(PresetUsed))]
-    public static partial void PresetUsed(this ILogger logger, string preset, string includes);
+    [LoggerMessage(400, LogLevel.Information, "  watching {What}{Preset}", EventName = nameof(WatchedFiles))]
+    public static partial void WatchedFiles(this ILogger logger, string what, string preset);
 
     [LoggerMessage(23, LogLevel.Warning, "! {Problem}", EventName = nameof(TwoReloaders))]
     public static partial void TwoReloaders(this ILogger logger, string problem);

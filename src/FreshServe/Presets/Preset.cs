@@ -2,7 +2,8 @@ namespace FreshServe.Presets;
 
 /// <summary>
 /// What freshserve knows about a common dev server: the port it listens on when none is given, the files worth a
-/// restart, environment defaults, and how to find its port and its own reloader in its arguments.
+/// restart when it reloads its own sources, environment defaults, and how to find its port and its own reloader in its
+/// arguments.
 /// </summary>
 public sealed record Preset
 {
@@ -11,7 +12,12 @@ public sealed record Preset
     /// <summary>The server's own default port, used when neither --port nor the command names one.</summary>
     public int? DefaultPort { get; init; }
 
-    public IReadOnlyList<string> Includes { get; init; } = [];
+    /// <summary>
+    /// Empty for most servers: every file that is not ignored restarts them, since any file may be read at start-up
+    /// (a template, an embedded folder, a config). A server that reloads its own sources (vite, next dev, rails)
+    /// restarts only on these globs: its config and dependencies.
+    /// </summary>
+    public IReadOnlyList<string> WatchOnly { get; init; } = [];
 
     /// <summary>False when the server's -p is not its port (go run's -p is build parallelism).</summary>
     public bool ShortPIsPort { get; init; } = true;

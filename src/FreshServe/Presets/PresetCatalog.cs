@@ -6,7 +6,6 @@ namespace FreshServe.Presets;
 /// <summary>The presets, and how each is recognized from the command line the user wraps.</summary>
 public static class PresetCatalog
 {
-    private static readonly string[] PythonIncludes = ["**/*.py", "**/templates/**", "**/.env"];
     private static readonly Dictionary<string, string> PythonEnvironment = new(StringComparer.Ordinal)
     {
         ["PYTHONDONTWRITEBYTECODE"] = "1",
@@ -17,7 +16,6 @@ public static class PresetCatalog
     {
         Name = "uvicorn",
         DefaultPort = 8000,
-        Includes = PythonIncludes,
         Environment = PythonEnvironment,
         FindPort = (_, env) => PortFromEnv(env, "UVICORN_PORT"),
         FindOwnReloader = (args, _) => args.Contains("--reload")
@@ -29,7 +27,6 @@ public static class PresetCatalog
     {
         Name = "flask",
         DefaultPort = 5000,
-        Includes = PythonIncludes,
         Environment = PythonEnvironment,
         FindPort = (_, env) => PortFromEnv(env, "FLASK_RUN_PORT"),
         FindOwnReloader = (args, env) =>
@@ -42,7 +39,6 @@ public static class PresetCatalog
     {
         Name = "django",
         DefaultPort = 8000,
-        Includes = PythonIncludes,
         Environment = PythonEnvironment,
         FindPort = (args, _) => DjangoPort(args),
         FindOwnReloader = (args, _) => args.Contains("--noreload")
@@ -54,7 +50,6 @@ public static class PresetCatalog
     {
         Name = "gunicorn",
         DefaultPort = 8000,
-        Includes = PythonIncludes,
         Environment = PythonEnvironment,
         FindPort = (args, _) => GunicornPort(args),
         FindOwnReloader = (args, _) => args.Contains("--reload")
@@ -65,7 +60,6 @@ public static class PresetCatalog
     public static readonly Preset Node = new()
     {
         Name = "node",
-        Includes = ["**/*.js", "**/*.mjs", "**/*.cjs", "**/*.ts", "**/*.json", "**/.env"],
         // The Node habit (Express examples, most hosting): listen on $PORT, also when it is exported in the shell.
         FindPort = (_, env) => PortFromEnv(env, "PORT"),
         FindOwnReloader = (args, _) => args.Contains("--watch")
@@ -85,13 +79,21 @@ public static class PresetCatalog
         Name = "vite",
         DefaultPort = 5173,
         // Vite serves source changes itself (HMR): restart only when its config or dependencies change.
-        Includes = ["vite.config.*", "package.json", ".env", ".env.*"],
+        WatchOnly = ["vite.config.*", "package.json", ".env", ".env.*"],
+    };
+
+    public static readonly Preset Next = new()
+    {
+        Name = "next",
+        DefaultPort = 3000,
+        FindPort = (_, env) => PortFromEnv(env, "PORT"),
+        // next dev compiles and reloads pages itself; it rewrites .next (ignored by default) at every start.
+        WatchOnly = ["next.config.*", "package.json", ".env", ".env.*"],
     };
 
     public static readonly Preset DotnetRun = new()
     {
         Name = "dotnet run",
-        Includes = ["**/*.cs", "**/*.fs", "**/*.csproj", "**/*.fsproj", "**/*.razor", "**/*.cshtml", "**/appsettings*.json"],
         Environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["DOTNET_NOLOGO"] = "1" },
     };
 
@@ -105,7 +107,6 @@ public static class PresetCatalog
     public static readonly Preset GoRun = new()
     {
         Name = "go run",
-        Includes = ["**/*.go", "go.mod", "go.sum", "**/templates/**"],
         ShortPIsPort = false,
         FindPort = (_, env) => PortFromEnv(env, "PORT"),
         // On SIGINT go run waits for the program and deletes its build folder; SIGTERM leaves /tmp/go-build* behind.
@@ -118,11 +119,11 @@ public static class PresetCatalog
         DefaultPort = 3000,
         FindPort = (_, env) => PortFromEnv(env, "PORT"),
         // Rails reloads app/ code itself on each request in development; a restart is needed for config, gems and lib.
-        Includes = ["config/**", "lib/**/*.rb", "Gemfile", "Gemfile.lock", ".env"],
+        WatchOnly = ["config/**", "lib/**/*.rb", "Gemfile", "Gemfile.lock", ".env"],
     };
 
     public static IReadOnlyList<Preset> All { get; } =
-        [Uvicorn, Flask, Django, Gunicorn, Node, Nodemon, Vite, DotnetRun, DotnetWatch, GoRun, Rails];
+        [Uvicorn, Flask, Django, Gunicorn, Node, Nodemon, Vite, Next, DotnetRun, DotnetWatch, GoRun, Rails];
 
     /// <summary>A preset by name (for --preset and the config file), or null.</summary>
     public static Preset? Named(string name) =>
@@ -156,6 +157,7 @@ public static class PresetCatalog
             "node" => new(Node, rest),
             "nodemon" => new(Nodemon, rest),
             "vite" => new(Vite, rest),
+            "next" => rest is ["dev", ..] ? new(Next, rest[1..]) : null,
             "npx" or "pnpx" or "bunx" => rest.Length > 0 ? Recognize(rest[0], rest[1..], workingDirectory) : null,
             "npm" or "pnpm" or "yarn" or "bun" => RecognizePackageScript(rest, workingDirectory),
             "dotnet" => rest switch
@@ -197,6 +199,11 @@ public static class PresetCatalog
             return new(Vite, words.SkipWhile(w => w != "vite").Skip(1).ToArray()) { Origin = origin };
         }
 
+        if (IndexOfPair(words, "next", "dev") is { } next)
+        {
+            return new(Next, words[(next + 2)..]);
+        }
+
         if (words.Contains("nodemon"))
         {
             return new(Nodemon with
@@ -207,6 +214,19 @@ public static class PresetCatalog
         }
 
         return new(Node, words.SkipWhile(w => w != "node").Skip(1).ToArray()) { Origin = origin };
+    }
+
+    private static int? IndexOfPair(string[] words, string first, string second)
+    {
+        for (var i = 0; i + 1 < words.Length; i++)
+        {
+            if (words[i] == first && words[i + 1] == second)
+            {
+                return i;
+            }
+        }
+
+        return null;
     }
 
     private static string? ReadPackageScript(string folder, string scriptName)

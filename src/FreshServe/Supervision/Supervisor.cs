@@ -26,6 +26,7 @@ public sealed class Supervisor
     private readonly string _executable;
     private readonly CrashBackoff _backoff = CrashBackoff.Default();
     private readonly FeedbackLoop _feedbackLoop = new();
+    private readonly ServerWrites _serverWrites;
     private int _readyGeneration;
     // The port the next generation is expected on (parsed, or adopted from what an earlier one listened on), and the
     // port to prove free before each start: the last ready generation's. Not used behind the proxy.
@@ -56,6 +57,7 @@ public sealed class Supervisor
         _expectedSource = settings.PortSource;
         _provenPort = settings.Port;
         _executable = CommandResolver.Resolve(settings.Command, settings.WorkingDirectory, settings.Environment);
+        _serverWrites = new ServerWrites(settings.WatchRoots, settings.WorkingDirectory, settings.Command, settings.CommandArguments, settings.Watching);
     }
 
     /// <summary>Restarts the current generation now, as if a file had changed (key r).</summary>
@@ -162,12 +164,22 @@ public sealed class Supervisor
 
             using var generationDone = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
             var readiness = ReportReadinessAsync(worker, generation, workerPort, startedAt, cause, generationDone.Token);
+            var thisGeneration = generation;
+            var sampling = Task.Run(() => _serverWrites.SampleWhileStartingAsync(worker.Pid,
+                () => Volatile.Read(ref _readyGeneration) == thisGeneration, generationDone.Token), CancellationToken.None);
             try
             {
-                var change = _changes.WaitForChangeAsync(shutdown);
                 var manual = NextRestartRequest();
                 var cancelled = Task.Delay(Timeout.Infinite, shutdown);
-                var first = await Task.WhenAny(change, manual, worker.Exited, cancelled).ConfigureAwait(false);
+                Task change;
+                Task first;
+                do
+                {
+                    change = _changes.WaitForChangeAsync(shutdown);
+                    first = await Task.WhenAny(change, manual, worker.Exited, cancelled).ConfigureAwait(false);
+                }
+                while (first == change && await IsServersOwnBurstAsync(worker.Pid, shutdown).ConfigureAwait(false));
+
                 Task? crashRestart = null;
 
                 if (first == worker.Exited)
@@ -203,7 +215,13 @@ public sealed class Supervisor
                     await FreePortAfterAsync(stopping, cause, shutdown).ConfigureAwait(false);
                     var burst = await quiet.ConfigureAwait(false);
                     changed = ChangedPaths.Relative(burst, _settings.WatchRoots);
-                    changed = await SlowDownEchoAsync(burst, early, changed, cause, shutdown).ConfigureAwait(false);
+                    // The restart line named the burst as it began; the ready line names all of it.
+                    cause.Reason = $"{ChangedPaths.DescribeLasting(burst, _settings.WatchRoots)} changed";
+                    if (_feedbackLoop.Observe(burst, early))
+                    {
+                        _log.FeedbackLoop(string.Join(", ", changed), Duration.Format(FeedbackLoop.SoonAfterStart), FeedbackLoop.Streak,
+                            string.Join(' ', changed.Select(path => $"-x '{path.Replace('\\', '/')}'")));
+                    }
                 }
                 else if (first == manual)
                 {
@@ -231,6 +249,7 @@ public sealed class Supervisor
                 await generationDone.CancelAsync().ConfigureAwait(false);
                 await worker.DisposeAsync().ConfigureAwait(false);
                 await readiness.ConfigureAwait(false);
+                await sampling.ConfigureAwait(false);
             }
         }
 
@@ -278,33 +297,56 @@ public sealed class Supervisor
     }
 
     /// <summary>
-    /// The server's own write as it starts (see <see cref="FeedbackLoop"/>): named once, then slowed, never dropped. An
-    /// edit during the pause ends it and joins this restart. Returns the changed paths the next generation gets.
+    /// A burst during a generation that evidence shows is the server's own writing (see <see cref="ServerWrites"/>), or
+    /// whose files all came and went: taken (the own writes named), and the server keeps running. Any other path
+    /// restarts at once: a burst is looked at closer only when every path in it may be the server's, so an edit never
+    /// waits on this.
     /// </summary>
-    private async Task<IReadOnlyList<string>> SlowDownEchoAsync(IReadOnlyList<string> burst, bool early, IReadOnlyList<string> changed,
-        RestartCause cause, CancellationToken shutdown)
+    private async Task<bool> IsServersOwnBurstAsync(int workerPid, CancellationToken shutdown)
     {
-        if (_feedbackLoop.Observe(burst, early))
+        // A file that appeared and is gone again cancels out by the end of the burst: it decides nothing.
+        var deciding = _changes.Pending.Where(change => !ChangedPaths.IsInFlight(change)).ToArray();
+        if (deciding.Length > 0)
         {
-            _log.FeedbackLoop(string.Join(", ", changed), Duration.Format(FeedbackLoop.SoonAfterStart), FeedbackLoop.Streak,
-                string.Join(' ', changed.Select(path => $"-x '{path.Replace('\\', '/')}'")), Duration.Format(FeedbackLoop.Pause));
+            if (!OperatingSystem.IsLinux())
+            {
+                return false;
+            }
+
+            _serverWrites.Sample(workerPid, knownTree: true);
+            if (!deciding.All(change => !change.IsLost && _serverWrites.MayBeOwn(change.Path)))
+            {
+                return false;
+            }
         }
 
-        if (!_feedbackLoop.IsEcho(burst, early))
+        var burst = await _changes.WaitForQuietAsync(shutdown).ConfigureAwait(false);
+        if (burst.Count == 0)
         {
-            return changed;
+            return true; // all it held came and went
         }
 
-        var edit = _changes.WaitForChangeAsync(shutdown);
-        if (await Task.WhenAny(Task.Delay(FeedbackLoop.Pause, shutdown), edit).ConfigureAwait(false) == edit)
+        var (others, own) = OperatingSystem.IsLinux()
+            ? await _serverWrites.JudgeAsync(burst, workerPid, shutdown).ConfigureAwait(false)
+            : (burst, []);
+        foreach (var write in own.Where(w => w.FirstTime))
         {
-            var more = ChangedPaths.Relative(await _changes.WaitForQuietAsync(shutdown).ConfigureAwait(false), _settings.WatchRoots);
-            changed = [.. more.Union(changed, StringComparer.Ordinal)];
-            cause.Reason = $"{ChangedPaths.Describe(changed)} changed";
+            _log.ServerOwnWrite(write.Path, write.Evidence, write.Exclude);
         }
 
-        shutdown.ThrowIfCancellationRequested();
-        return changed;
+        if (others.Count == 0)
+        {
+            _log.ServerOwnWritesAgain(ChangedPaths.Describe(ChangedPaths.Relative(burst, _settings.WatchRoots)));
+            return true;
+        }
+
+        // Restarted for as any edit: back into the debouncer, as the burst the restart names.
+        foreach (var change in others)
+        {
+            _changes.Post(change);
+        }
+
+        return false;
     }
 
     /// <summary>Logs a worker's own exit; returns how long to wait before restarting it, or null to wait for a change.</summary>

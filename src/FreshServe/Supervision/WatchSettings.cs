@@ -41,7 +41,7 @@ public sealed record WatchSettings
     /// <summary>The preset recognized from the command (uvicorn, flask, vite...), or null.</summary>
     public string? PresetName { get; init; }
 
-    /// <summary>Globs the preset watches by default; the watcher uses them when no --include is given.</summary>
+    /// <summary>The only globs a preset whose server reloads its own sources watches (vite, next, rails); empty for the others.</summary>
     public IReadOnlyList<string> PresetIncludes { get; init; } = [];
 
     /// <summary>Environment defaults of the preset; the user's environment and --env win.</summary>

@@ -3,14 +3,17 @@ namespace FreshServe.Watching;
 /// <summary>
 /// Turns a stream of changed paths into bursts. The restart loop awaits <see cref="WaitForChangeAsync"/> to begin
 /// stopping the old worker at the first event, then <see cref="WaitForQuietAsync"/> before starting the new one, so
-/// the debounce window overlaps the stop instead of adding to it.
+/// the debounce window overlaps the stop instead of adding to it. Changes to one path within a burst merge: a file that
+/// appeared and went again (sed -i's temp file, renamed away) is no change at all, one deleted and created again is a
+/// change.
 /// </summary>
 public sealed class ChangeDebouncer
 {
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
-    private readonly List<string> _pending = [];
-    private readonly HashSet<string> _pendingSet = new(StringComparer.Ordinal);
+    private readonly List<string> _order = [];
+    private readonly Dictionary<string, FileChange> _pending = new(StringComparer.Ordinal);
+    private bool _open;
     private TaskCompletionSource _changed = NewSignal();
     private long _firstPost;
     private long _lastPost;
@@ -28,34 +31,61 @@ public sealed class ChangeDebouncer
     /// <summary>A burst that never goes quiet (a log file rewritten every 100 ms) still restarts after this long.</summary>
     public TimeSpan MaxWait { get; }
 
-    public void Post(string path)
+    public void Post(FileChange change)
     {
         lock (_gate)
         {
             var now = _time.GetTimestamp();
-            if (_pending.Count == 0)
+            if (!_open)
             {
                 _firstPost = now;
+                _open = true;
             }
 
             _lastPost = now;
-            if (_pendingSet.Add(path))
-            {
-                _pending.Add(path);
-            }
-
+            Merge(change);
             _changed.TrySetResult();
         }
     }
 
-    /// <summary>The paths of the burst so far, without taking them.</summary>
-    public IReadOnlyList<string> Pending
+    /// <summary>Called under the gate.</summary>
+    private void Merge(FileChange change)
+    {
+        // Lost events stand for every path: one is enough.
+        var key = change.IsLost ? string.Empty : change.Path;
+        if (!_pending.TryGetValue(key, out var earlier))
+        {
+            _pending[key] = change;
+            _order.Add(key);
+            return;
+        }
+
+        FileChange? merged = (earlier.Kind, change.Kind) switch
+        {
+            (ChangeKind.Created or ChangeKind.Renamed, ChangeKind.Deleted) => null, // came and went: nothing changed
+            (ChangeKind.Deleted, ChangeKind.Created or ChangeKind.Renamed) => change with { Kind = ChangeKind.Changed },
+            (ChangeKind.Created or ChangeKind.Renamed or ChangeKind.Lost, _) => earlier,
+            _ => change,
+        };
+        if (merged is { } kept)
+        {
+            _pending[key] = kept;
+        }
+        else
+        {
+            _pending.Remove(key);
+            _order.Remove(key);
+        }
+    }
+
+    /// <summary>The changes of the burst so far, without taking them.</summary>
+    public IReadOnlyList<FileChange> Pending
     {
         get
         {
             lock (_gate)
             {
-                return _pending.ToArray();
+                return _order.Select(key => _pending[key]).ToArray();
             }
         }
     }
@@ -69,8 +99,11 @@ public sealed class ChangeDebouncer
         }
     }
 
-    /// <summary>Waits until no change arrived for <see cref="Window"/> (or <see cref="MaxWait"/> passed), then takes the burst.</summary>
-    public async Task<IReadOnlyList<string>> WaitForQuietAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until no change arrived for <see cref="Window"/> (or <see cref="MaxWait"/> passed), then takes the burst.
+    /// It may be empty when all it held came and went.
+    /// </summary>
+    public async Task<IReadOnlyList<FileChange>> WaitForQuietAsync(CancellationToken cancellationToken)
     {
         await WaitForChangeAsync(cancellationToken).ConfigureAwait(false);
         while (true)
@@ -84,9 +117,10 @@ public sealed class ChangeDebouncer
                 remaining = TimeSpan.FromTicks(Math.Min((Window - quietFor).Ticks, (MaxWait - burstFor).Ticks));
                 if (remaining <= TimeSpan.Zero)
                 {
-                    var burst = _pending.ToArray();
+                    var burst = _order.Select(key => _pending[key]).ToArray();
                     _pending.Clear();
-                    _pendingSet.Clear();
+                    _order.Clear();
+                    _open = false;
                     _changed = NewSignal();
                     return burst;
                 }

@@ -1,44 +1,49 @@
 namespace FreshServe.Watching;
 
-/// <summary>Changed paths as a user reads them: relative to the watch root, and capped.</summary>
+/// <summary>Changes as a user reads them: relative paths to the watch root, capped.</summary>
 public static class ChangedPaths
 {
     public const int MaxListed = 3;
 
-    /// <summary>
-    /// Relative paths, those that still exist first: an atomic save's temp file (sed's "sedXXXXXX") is gone by now,
-    /// and the file it replaced is what the user saved.
-    /// </summary>
-    public static IReadOnlyList<string> Relative(IReadOnlyList<string> fullPaths, IReadOnlyList<string> roots) =>
-        fullPaths
-            .OrderBy(path => path == ChangeSink.Unknown || Path.Exists(path) ? 0 : 1)
-            .Select(path => path == ChangeSink.Unknown ? path : ToRelative(path, roots))
+    /// <summary>How lost events read in the restart line's list and in FRESHSERVE_CHANGED.</summary>
+    public const string LostMarker = "*";
+
+    /// <summary>Relative paths, deleted ones last: the files that are still there are what the user saved.</summary>
+    public static IReadOnlyList<string> Relative(IReadOnlyList<FileChange> burst, IReadOnlyList<string> roots) =>
+        burst
+            .OrderBy(change => change.Kind == ChangeKind.Deleted ? 1 : 0)
+            .Select(change => change.IsLost ? LostMarker : ToRelative(change.Path, roots))
             .ToArray();
 
-    /// <summary>How long the restart line may wait for a burst to name a file that exists.</summary>
+    /// <summary>How long the restart line may wait for a burst to name the files it changed.</summary>
     public static readonly TimeSpan SettleTime = TimeSpan.FromMilliseconds(20);
 
     /// <summary>
     /// Describes the burst for the restart line, while the old worker is already being stopped: it lets the burst
-    /// settle for up to <see cref="SettleTime"/> (or until quiet), then names the paths that still exist, so an atomic
-    /// save is named after the saved file, not after its temp file (sed -i's "sedXXXXXX"). The stop is not delayed.
+    /// settle for up to <see cref="SettleTime"/> (or until quiet), then names what it changed. A file that appeared and
+    /// is gone again is left out (sed -i's "sedXXXXXX", renamed over the file the user saved): by the end of the burst
+    /// it cancels out. The stop is not delayed.
     /// </summary>
-    public static async Task<string> DescribeBurstAsync(ChangeDebouncer changes, Task<IReadOnlyList<string>> quiet, IReadOnlyList<string> roots)
+    public static async Task<string> DescribeBurstAsync(ChangeDebouncer changes, Task<IReadOnlyList<FileChange>> quiet, IReadOnlyList<string> roots)
     {
-        static bool Exists(string path) => path == ChangeSink.Unknown || Path.Exists(path);
-
         await Task.WhenAny(quiet, Task.Delay(SettleTime)).ConfigureAwait(false);
 
-        var paths = quiet.IsCompletedSuccessfully ? quiet.Result : changes.Pending;
-        if (paths.Count == 0)
+        var burst = quiet.IsCompletedSuccessfully ? quiet.Result : changes.Pending;
+        if (burst.Count == 0)
         {
             // The quiet window took the burst just now, between the delay and the check: it is about to complete.
-            paths = await quiet.ConfigureAwait(false);
+            burst = await quiet.ConfigureAwait(false);
         }
 
-        var existing = paths.Where(Exists).ToArray();
-        return Describe(Relative(existing.Length > 0 ? existing : paths, roots));
+        return DescribeLasting(burst, roots);
     }
+
+    /// <summary>Names what a burst changed, leaving out files that came and went (or are going: see <see cref="IsInFlight"/>).</summary>
+    public static string DescribeLasting(IReadOnlyList<FileChange> burst, IReadOnlyList<string> roots) =>
+        Describe(Relative(burst.Where(change => !IsInFlight(change)).ToArray(), roots));
+
+    /// <summary>A path that appeared in this burst and is already gone: its removal is on its way and cancels it.</summary>
+    public static bool IsInFlight(FileChange change) => change.Appeared && !Path.Exists(change.Path);
 
     public static string Describe(IReadOnlyList<string> paths)
     {
@@ -47,7 +52,7 @@ public static class ChangedPaths
             return "a file";
         }
 
-        if (paths.Contains(ChangeSink.Unknown))
+        if (paths.Contains(LostMarker))
         {
             return "something (events were lost)";
         }

@@ -28,7 +28,7 @@ public sealed class EventFileWatcher : IFileWatcher
         _filter = filter;
     }
 
-    public event Action<string>? Changed;
+    public event Action<FileChange>? Changed;
 
     /// <summary>Raised when the watcher stopped working (not for a buffer overflow, which is reported as a change).</summary>
     public event Action<Exception>? Failed;
@@ -125,13 +125,13 @@ public sealed class EventFileWatcher : IFileWatcher
                 NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
                 InternalBufferSize = 64 * 1024,
             };
-            watcher.Changed += (_, e) => Report(e.FullPath, created: false);
-            watcher.Created += (_, e) => Report(e.FullPath, created: true);
+            watcher.Changed += (_, e) => Report(e.FullPath, ChangeKind.Changed);
+            watcher.Created += (_, e) => Report(e.FullPath, ChangeKind.Created);
             watcher.Deleted += (_, e) => Deleted(e.FullPath);
             watcher.Renamed += (_, e) =>
             {
                 // The new name first: after an atomic save it is the file the user saved, the old one a temp file.
-                Report(e.FullPath, created: true);
+                Report(e.FullPath, ChangeKind.Renamed);
                 Deleted(e.OldFullPath);
             };
             watcher.Error += (_, e) => OnError(e.GetException());
@@ -155,8 +155,9 @@ public sealed class EventFileWatcher : IFileWatcher
         }
     }
 
-    private void Report(string fullPath, bool created)
+    private void Report(string fullPath, ChangeKind kind)
     {
+        var created = kind != ChangeKind.Changed;
         NoticeIgnoreFile(fullPath);
         // A symlink counts as a file, whatever it points to: linked folders are not followed, as when polling.
         var isLink = new FileInfo(fullPath).LinkTarget is not null;
@@ -164,7 +165,13 @@ public sealed class EventFileWatcher : IFileWatcher
         if (!isLink && !isDirectory && !File.Exists(fullPath))
         {
             // Gone already (an editor's temp file, renamed over the real one): the rename or delete that took it
-            // away is reported by its own event.
+            // away is reported by its own event. That it appeared is still said, so that the two cancel out: a file
+            // that came and went within a burst changed nothing.
+            if (created && _filter.MattersGone(fullPath))
+            {
+                Changed?.Invoke(new FileChange(fullPath, kind));
+            }
+
             return;
         }
 
@@ -196,7 +203,7 @@ public sealed class EventFileWatcher : IFileWatcher
 
         if (_filter.Matters(fullPath, isDirectory))
         {
-            Changed?.Invoke(fullPath);
+            Changed?.Invoke(new FileChange(fullPath, kind));
         }
     }
 
@@ -220,7 +227,7 @@ public sealed class EventFileWatcher : IFileWatcher
 
         if (_filter.MattersGone(fullPath))
         {
-            Changed?.Invoke(fullPath);
+            Changed?.Invoke(new FileChange(fullPath, ChangeKind.Deleted));
         }
     }
 
@@ -243,7 +250,7 @@ public sealed class EventFileWatcher : IFileWatcher
             {
                 if (_filter.Matters(file, isDirectory: false))
                 {
-                    Changed?.Invoke(file);
+                    Changed?.Invoke(new FileChange(file, ChangeKind.Created));
                 }
             }
 
@@ -326,7 +333,7 @@ public sealed class EventFileWatcher : IFileWatcher
     {
         if (error is InternalBufferOverflowException)
         {
-            Changed?.Invoke(ChangeSink.Unknown);
+            Changed?.Invoke(FileChange.Lost);
         }
         else
         {

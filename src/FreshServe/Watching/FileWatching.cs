@@ -31,7 +31,7 @@ public sealed class FileWatching : IFileWatcher
         _log = log;
     }
 
-    public event Action<string>? Changed;
+    public event Action<FileChange>? Changed;
 
     /// <summary>True once watching is done by polling (asked for, or fallen back to).</summary>
     public bool IsPolling { get; private set; }
@@ -138,7 +138,7 @@ public sealed class FileWatching : IFileWatcher
         StartInner();
         if (lostEvents)
         {
-            Changed?.Invoke(ChangeSink.Unknown);
+            Changed?.Invoke(FileChange.Lost);
         }
     }
 
@@ -174,7 +174,7 @@ public sealed class FileWatching : IFileWatcher
                 {
                     _log.EventsDied();
                     Replan();
-                    Changed?.Invoke(ChangeSink.Unknown);
+                    Changed?.Invoke(FileChange.Lost);
                 }
 
                 return;
@@ -199,11 +199,11 @@ public sealed class FileWatching : IFileWatcher
 
         foreach (var root in back)
         {
-            Changed?.Invoke(root);
+            Changed?.Invoke(new FileChange(root, ChangeKind.Created));
         }
     }
 
-    private void Forward(string path) => Changed?.Invoke(path);
+    private void Forward(FileChange change) => Changed?.Invoke(change);
 
     /// <summary>
     /// Plans the event watchers again after a .gitignore edit (a folder the old rules skipped has none), once for a

@@ -57,7 +57,7 @@ public sealed class PollingWatcher : IFileWatcher
     /// <summary>How long the last scan took.</summary>
     public TimeSpan LastScan { get; private set; }
 
-    public event Action<string>? Changed;
+    public event Action<FileChange>? Changed;
 
     /// <summary>Takes the first snapshot now, so any change after Start returns is reported.</summary>
     public void Start()
@@ -98,7 +98,7 @@ public sealed class PollingWatcher : IFileWatcher
                 }
 
                 _snapshot = next;
-                var rulesChanged = Diff(_ignoreFiles, _nextIgnoreFiles).Count(_filter.ForgetIgnoreFile) > 0;
+                var rulesChanged = Diff(_ignoreFiles, _nextIgnoreFiles).Count(change => _filter.ForgetIgnoreFile(change.Path)) > 0;
                 _ignoreFiles = _nextIgnoreFiles;
                 if (rulesChanged)
                 {
@@ -109,9 +109,9 @@ public sealed class PollingWatcher : IFileWatcher
                     _ignoreFiles = _nextIgnoreFiles;
                 }
 
-                foreach (var path in changed)
+                foreach (var change in changed)
                 {
-                    Changed?.Invoke(path);
+                    Changed?.Invoke(change);
                 }
             }
         }
@@ -124,13 +124,17 @@ public sealed class PollingWatcher : IFileWatcher
     public static TimeSpan PauseAfter(TimeSpan interval, TimeSpan lastScan, bool stretch) =>
         stretch ? TimeSpan.FromTicks(Math.Max(interval.Ticks, lastScan.Ticks * MaxDutyFactor)) : interval;
 
-    private static IEnumerable<string> Diff(Dictionary<string, Entry> before, Dictionary<string, Entry> after)
+    private static IEnumerable<FileChange> Diff(Dictionary<string, Entry> before, Dictionary<string, Entry> after)
     {
         foreach (var (path, entry) in after)
         {
-            if (!before.TryGetValue(path, out var old) || (!entry.IsDirectory && old != entry))
+            if (!before.TryGetValue(path, out var old))
             {
-                yield return path;
+                yield return new FileChange(path, ChangeKind.Created);
+            }
+            else if (!entry.IsDirectory && old != entry)
+            {
+                yield return new FileChange(path, ChangeKind.Changed);
             }
         }
 
@@ -138,7 +142,7 @@ public sealed class PollingWatcher : IFileWatcher
         {
             if (!after.ContainsKey(path))
             {
-                yield return path;
+                yield return new FileChange(path, ChangeKind.Deleted);
             }
         }
     }

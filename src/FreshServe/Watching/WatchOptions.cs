@@ -10,6 +10,13 @@ public sealed record WatchOptions
     /// </summary>
     public static readonly TimeSpan DefaultPollInterval = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// When not empty, only files matching these globs (or <see cref="Include"/>) count: --only, or the preset of a
+    /// server that reloads its own sources (vite). Empty: every file that is not ignored.
+    /// </summary>
+    public IReadOnlyList<string> Only { get; init; } = [];
+
+    /// <summary>Globs that add to what is watched (--include): they count even where <see cref="Only"/> or an ignore rule would drop them.</summary>
     public IReadOnlyList<string> Include { get; init; } = [];
     public IReadOnlyList<string> Exclude { get; init; } = [];
     public bool DefaultIgnores { get; init; } = true;

@@ -64,21 +64,27 @@ public sealed class ConfigOptionKeysTests
     }
 
     [Fact]
-    public void Without_include_anywhere_the_presets_globs_are_watched()
+    public void Only_comes_from_the_command_line_the_file_or_a_self_reloading_preset_and_include_adds()
     {
         using var folder = new TempFolder();
-        var settings = new WatchArguments { RemainingArguments = ["uvicorn", "web_app:app"] }.ToSettings(folder.Path);
-        Assert.Equal(PresetCatalog.Uvicorn.Includes, settings.Watching.Include);
+        var uvicorn = new WatchArguments { RemainingArguments = ["uvicorn", "web_app:app"], Include = ["*.yaml"] }.ToSettings(folder.Path);
+        Assert.Empty(uvicorn.Watching.Only);
+        Assert.Equal(["*.yaml"], uvicorn.Watching.Include);
 
-        var noPreset = new WatchArguments { Preset = "none", RemainingArguments = ["uvicorn", "web_app:app"] }.ToSettings(folder.Path);
-        Assert.Empty(noPreset.Watching.Include);
+        var vite = new WatchArguments { RemainingArguments = ["vite"], Include = ["*.yaml"] }.ToSettings(folder.Path);
+        Assert.Equal(PresetCatalog.Vite.WatchOnly, vite.Watching.Only);
+        Assert.Equal(["*.yaml"], vite.Watching.Include);
 
-        var notAPreset = new WatchArguments { RemainingArguments = [TestPaths.TestServer, "--port", "1"] }.ToSettings(folder.Path);
-        Assert.Empty(notAPreset.Watching.Include);
+        var replaced = new WatchArguments { RemainingArguments = ["vite"], Only = ["src/**"] }.ToSettings(folder.Path);
+        Assert.Equal(["src/**"], replaced.Watching.Only);
 
-        folder.Write("freshserve.json", """{ "include": ["*.html"] }""");
-        var fromFile = new WatchArguments { RemainingArguments = ["uvicorn", "web_app:app"] }.ToSettings(folder.Path);
-        Assert.Equal(["*.html"], fromFile.Watching.Include);
+        var noPreset = new WatchArguments { Preset = "none", RemainingArguments = ["vite"] }.ToSettings(folder.Path);
+        Assert.Empty(noPreset.Watching.Only);
+
+        folder.Write("freshserve.json", """{ "only": ["*.html"], "include": ["*.css"] }""");
+        var fromFile = new WatchArguments { RemainingArguments = ["vite"] }.ToSettings(folder.Path);
+        Assert.Equal(["*.html"], fromFile.Watching.Only);
+        Assert.Equal(["*.css"], fromFile.Watching.Include);
     }
 
     [Fact]
@@ -126,6 +132,7 @@ public sealed class ConfigOptionKeysTests
     [Theory]
     [InlineData("""{"pollInterval": "5ms"}""", "line 1, column 18: 'pollInterval': 5ms is too short; the least is 10ms")]
     [InlineData("""{"include": [""]}""", "'include': a glob cannot be empty")]
+    [InlineData("""{"only": ["a/../b"]}""", "'only': 'a/../b': a glob is relative")]
     [InlineData("""{"exclude": 3}""", "'exclude' must be a string or an array of strings")]
     [InlineData("""{"poll": "yes"}""", "'poll' must be true or false")]
     [InlineData("""{"proxy": 0}""", "'proxy' must be between 1 and 65535")]

@@ -4,7 +4,10 @@ using FreshServe.Watching;
 
 namespace FreshServe.Tests.Presets;
 
-/// <summary>A preset's include globs, applied the way the watcher applies them (PathFilter, FileSystemGlobbing).</summary>
+/// <summary>
+/// What a preset restarts on, applied the way the watcher applies it (PathFilter with the default ignores): every file
+/// that is not ignored, except for servers that reload their own sources.
+/// </summary>
 public sealed class PresetGlobTests
 {
     public static TheoryData<string, string, bool> Cases => new()
@@ -12,40 +15,40 @@ public sealed class PresetGlobTests
         { "uvicorn", "web_app.py", true },
         { "uvicorn", "pkg/sub/models.py", true },
         { "uvicorn", "templates/index.html", true },
-        { "uvicorn", "app/templates/base/page.html", true },
         { "uvicorn", ".env", true },
-        { "uvicorn", "notes.txt", false },
-        { "uvicorn", "static/site.css", false },
+        { "uvicorn", "config.yaml", true },
+        { "uvicorn", "static/site.css", true },
         { "uvicorn", "web_app.pyc", false },
-        { "flask", "app.py", true },
+        { "django", "db.sqlite3", false },
         { "node", "server.js", true },
-        { "node", "src/routes/api.ts", true },
-        { "node", "package.json", true },
-        { "node", "README.md", false },
+        { "node", "index.html", true },
+        { "node", "server.log", false },
+        { "node", ".next/server/app.js", false },
         { "vite", "vite.config.ts", true },
         { "vite", "package.json", true },
         { "vite", ".env.local", true },
         { "vite", "src/main.ts", false },
+        { "next", "next.config.mjs", true },
+        { "next", "package.json", true },
+        { "next", ".env.development", true },
+        { "next", "app/page.tsx", false },
+        { "next", ".next/dev/package.json", false },
         { "dotnet-run", "Program.cs", true },
-        { "dotnet-run", "Pages/Index.cshtml", true },
-        { "dotnet-run", "appsettings.Development.json", true },
-        { "dotnet-run", "wwwroot/site.css", false },
+        { "dotnet-run", "wwwroot/site.css", true },
+        { "dotnet-run", "obj/Debug/x.cs", false },
         { "go-run", "main.go", true },
-        { "go-run", "go.mod", true },
-        { "go-run", "internal/web/handler.go", true },
-        { "go-run", "notes.txt", false },
+        { "go-run", "static/index.html", true },
         { "rails", "config/routes.rb", true },
-        { "rails", "lib/tasks/thing.rb", true },
         { "rails", "Gemfile", true },
         { "rails", "app/models/user.rb", false },
     };
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Preset_globs_match_files_relative_to_the_watch_root(string preset, string relative, bool matters)
+    public void Preset_watched_files_relative_to_the_watch_root(string preset, string relative, bool matters)
     {
         using var folder = new TempFolder();
-        var filter = new PathFilter([folder.Path], new WatchOptions { Include = PresetCatalog.Named(preset)!.Includes });
+        var filter = new PathFilter([folder.Path], new WatchOptions { Only = PresetCatalog.Named(preset)!.WatchOnly });
         Assert.Equal(matters, filter.Matters(Path.Combine(folder.Path, relative), isDirectory: false));
     }
 }

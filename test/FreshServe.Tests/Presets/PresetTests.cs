@@ -27,6 +27,9 @@ public sealed class PresetTests
     [InlineData("gunicorn --bind=:8005 app:app", "gunicorn", 8005)]
     [InlineData("vite", "vite", 5173)]
     [InlineData("npx vite --port 5174", "vite", 5174)]
+    [InlineData("next dev", "next", 3000)]
+    [InlineData("npx next dev -p 3005", "next", 3005)]
+    [InlineData("next dev --port 3006 --turbopack", "next", 3006)]
     [InlineData("rails server", "rails", 3000)]
     [InlineData("bin/rails s -p 3001", "rails", 3001)]
     [InlineData("bundle exec rails server", "rails", 3000)]
@@ -42,7 +45,6 @@ public sealed class PresetTests
         var settings = new WatchArguments { RemainingArguments = commandLine.Split(' ') }.ToSettings(folder.Path);
         Assert.Equal(preset, settings.PresetName);
         Assert.Equal(port, settings.Port);
-        Assert.NotEmpty(settings.PresetIncludes);
     }
 
     [Theory]
@@ -109,6 +111,20 @@ public sealed class PresetTests
         Assert.Contains("runs nodemon", watch.ReloaderWarning(NoEnv));
     }
 
+    [Fact]
+    public void Npm_run_dev_of_a_next_app_is_next_on_its_port_watching_only_its_config()
+    {
+        using var folder = new TempFolder();
+        folder.Write("package.json", """{ "scripts": { "dev": "next dev --turbopack", "other": "next dev -p 3007" } }""");
+
+        var dev = new WatchArguments { RemainingArguments = ["npm", "run", "dev"] }.ToSettings(folder.Path);
+        Assert.Equal("next", dev.PresetName);
+        Assert.Equal(3000, dev.Port);
+        Assert.Equal(["next.config.*", "package.json", ".env", ".env.*"], dev.Watching.Only);
+        Assert.Equal(3007, new WatchArguments { RemainingArguments = ["npm", "run", "other"] }.ToSettings(folder.Path).Port);
+        Assert.Null(PresetCatalog.Recognize("next", ["build"], folder.Path));
+    }
+
     [Theory]
     [InlineData("uvicorn web_app:app --reload", "Remove --reload")]
     [InlineData("flask run --debug", "Add --no-reload")]
@@ -162,7 +178,7 @@ public sealed class PresetTests
         var env = FreshServe.Supervision.WorkerEnvironment.Build(settings, 1, []);
         Assert.Equal("1", env["PYTHONDONTWRITEBYTECODE"]);
         Assert.Equal("0", env["PYTHONUNBUFFERED"]);
-        Assert.Contains("**/*.py", settings.PresetIncludes);
-        Assert.Contains("**/templates/**", settings.PresetIncludes);
+        // Every file is watched: a Python server reads templates, .env and data files too.
+        Assert.Empty(settings.Watching.Only);
     }
 }

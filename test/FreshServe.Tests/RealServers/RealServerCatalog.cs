@@ -64,7 +64,7 @@ public static class RealServerCatalog
                 """,
             ["page.py"] = PythonPage,
         },
-        ["/usr/bin/python3", "manage.py", "runserver", "--noreload", "127.0.0.1:@PORT@"],
+        ["/usr/bin/python3", "manage.py", "runserver", "127.0.0.1:@PORT@"],
         "page.py");
 
     public static readonly RealServer Gunicorn = new(

@@ -66,7 +66,7 @@ internal static class RealServerRun
 
         // Whatever the server writes as it starts (a build output, .next/) must not restart it.
         await Task.Delay(Settle);
-        Assert.True(fs.Count("restarting") == 0, $"{server.Name} restarted itself before any edit\n{fs.Output}");
+        Assert.True(fs.Count("↻ .* restarting") == 0, $"{server.Name} restarted itself before any edit\n{fs.Output}");
 
         clock.Restart();
         app.Write(server.EditedFile, Fill(server.Files[server.EditedFile], port, "version 2"));
@@ -79,7 +79,7 @@ internal static class RealServerRun
         }
 
         await Task.Delay(Settle);
-        Assert.True(fs.Count("restarting") == (server.EditRestarts ? 1 : 0),
+        Assert.True(fs.Count("↻ .* restarting") == (server.EditRestarts ? 1 : 0),
             $"{server.Name}: expected {(server.EditRestarts ? "one restart" : "no restart")} for one edit\n{fs.Output}");
 
         var tree = ProcessProbe.Descendants(fs.Pid);

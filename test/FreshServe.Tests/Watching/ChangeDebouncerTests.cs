@@ -11,16 +11,16 @@ public sealed class ChangeDebouncerTests
         var time = new FakeTimeProvider();
         var debouncer = new ChangeDebouncer(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2), time);
 
-        debouncer.Post("/a");
+        debouncer.Post(Changed("/a"));
         var quiet = debouncer.WaitForQuietAsync(CancellationToken.None);
         time.Advance(TimeSpan.FromMilliseconds(30));
-        debouncer.Post("/b");
+        debouncer.Post(Changed("/b"));
         time.Advance(TimeSpan.FromMilliseconds(30));
         Assert.False(quiet.IsCompleted, "the burst was cut while it was still going on");
 
         time.Advance(TimeSpan.FromMilliseconds(25));
         var burst = await quiet.WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.Equal(["/a", "/b"], burst);
+        Assert.Equal(["/a", "/b"], burst.Select(c => c.Path));
         Assert.Empty(debouncer.Pending);
     }
 
@@ -29,18 +29,18 @@ public sealed class ChangeDebouncerTests
     {
         var time = new FakeTimeProvider();
         var debouncer = new ChangeDebouncer(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), time);
-        debouncer.Post("/log");
+        debouncer.Post(Changed("/log"));
         var quiet = debouncer.WaitForQuietAsync(CancellationToken.None);
         for (var i = 0; i < 6 && !quiet.IsCompleted; i++)
         {
             time.Advance(TimeSpan.FromMilliseconds(90));
-            debouncer.Post("/log");
+            debouncer.Post(Changed("/log"));
             await Task.Yield();
         }
 
         time.Advance(TimeSpan.FromMilliseconds(90));
         var burst = await quiet.WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.Equal(["/log"], burst);
+        Assert.Equal(["/log"], burst.Select(c => c.Path));
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public sealed class ChangeDebouncerTests
         var debouncer = new ChangeDebouncer(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20), time);
         var change = debouncer.WaitForChangeAsync(CancellationToken.None);
         Assert.False(change.IsCompleted);
-        debouncer.Post("/a");
+        debouncer.Post(Changed("/a"));
         await change.WaitAsync(TimeSpan.FromSeconds(5));
     }
 
@@ -58,9 +58,56 @@ public sealed class ChangeDebouncerTests
     public void Duplicate_paths_are_listed_once()
     {
         var debouncer = new ChangeDebouncer(TimeSpan.Zero, TimeSpan.Zero);
-        debouncer.Post("/a");
-        debouncer.Post("/a");
-        debouncer.Post("/b");
-        Assert.Equal(["/a", "/b"], debouncer.Pending);
+        debouncer.Post(Changed("/a"));
+        debouncer.Post(Changed("/a"));
+        debouncer.Post(Changed("/b"));
+        Assert.Equal(["/a", "/b"], debouncer.Pending.Select(c => c.Path));
     }
+
+    [Fact]
+    public void A_file_that_appeared_and_went_within_the_burst_is_no_change()
+    {
+        var debouncer = new ChangeDebouncer(TimeSpan.Zero, TimeSpan.Zero);
+        // sed -i: its temp file is created, written, then renamed over the file being edited.
+        debouncer.Post(new FileChange("/p/sedAb12Cd", ChangeKind.Created));
+        debouncer.Post(new FileChange("/p/sedAb12Cd", ChangeKind.Changed));
+        debouncer.Post(new FileChange("/p/app.py", ChangeKind.Renamed));
+        debouncer.Post(new FileChange("/p/sedAb12Cd", ChangeKind.Deleted));
+        Assert.Equal([new FileChange("/p/app.py", ChangeKind.Renamed)], debouncer.Pending);
+    }
+
+    [Fact]
+    public void Kinds_merge_within_a_burst()
+    {
+        var debouncer = new ChangeDebouncer(TimeSpan.Zero, TimeSpan.Zero);
+        debouncer.Post(new FileChange("/p/replaced", ChangeKind.Deleted));
+        debouncer.Post(new FileChange("/p/replaced", ChangeKind.Created));
+        debouncer.Post(new FileChange("/p/new", ChangeKind.Created));
+        debouncer.Post(new FileChange("/p/new", ChangeKind.Changed));
+        debouncer.Post(new FileChange("/p/gone", ChangeKind.Changed));
+        debouncer.Post(new FileChange("/p/gone", ChangeKind.Deleted));
+        debouncer.Post(FileChange.Lost);
+        debouncer.Post(FileChange.Lost);
+        Assert.Equal(
+            [
+                new FileChange("/p/replaced", ChangeKind.Changed), new FileChange("/p/new", ChangeKind.Created),
+                new FileChange("/p/gone", ChangeKind.Deleted), FileChange.Lost,
+            ],
+            debouncer.Pending);
+    }
+
+    [Fact]
+    public async Task A_burst_whose_changes_all_cancelled_out_is_taken_empty()
+    {
+        var time = new FakeTimeProvider();
+        var debouncer = new ChangeDebouncer(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2), time);
+        debouncer.Post(new FileChange("/p/tmp", ChangeKind.Created));
+        debouncer.Post(new FileChange("/p/tmp", ChangeKind.Deleted));
+        var quiet = debouncer.WaitForQuietAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromMilliseconds(60));
+        Assert.Empty(await quiet.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.False(debouncer.WaitForChangeAsync(CancellationToken.None).IsCompleted);
+    }
+
+    private static FileChange Changed(string path) => new(path, ChangeKind.Changed);
 }

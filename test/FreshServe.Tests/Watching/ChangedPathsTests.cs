@@ -11,11 +11,11 @@ public sealed class ChangedPathsTests
         // cleared) the burst, but its task has not completed yet when the restart line looks at it.
         var root = Path.Combine(Path.GetTempPath(), "freshserve-root");
         var debouncer = new ChangeDebouncer(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2));
-        var quiet = new TaskCompletionSource<IReadOnlyList<string>>();
+        var quiet = new TaskCompletionSource<IReadOnlyList<FileChange>>();
 
         var describing = ChangedPaths.DescribeBurstAsync(debouncer, quiet.Task, [root]);
         await Task.Delay(ChangedPaths.SettleTime * 3);
-        quiet.SetResult([Path.Combine(root, "page.txt")]);
+        quiet.SetResult([new FileChange(Path.Combine(root, "page.txt"), ChangeKind.Changed)]);
 
         Assert.Equal("page.txt", await describing.WaitAsync(TimeSpan.FromSeconds(10)));
     }
@@ -25,10 +25,25 @@ public sealed class ChangedPathsTests
     {
         var root = Path.Combine(Path.GetTempPath(), "freshserve-root");
         var debouncer = new ChangeDebouncer(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20));
-        debouncer.Post(Path.Combine(root, "web_app.py"));
-        var quiet = new TaskCompletionSource<IReadOnlyList<string>>();
+        debouncer.Post(new FileChange(Path.Combine(root, "web_app.py"), ChangeKind.Changed));
+        var quiet = new TaskCompletionSource<IReadOnlyList<FileChange>>();
 
         Assert.Equal("web_app.py", await ChangedPaths.DescribeBurstAsync(debouncer, quiet.Task, [root]).WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task A_temp_file_already_gone_is_not_named_and_deleted_files_come_last()
+    {
+        using var folder = new Infrastructure.TempFolder();
+        var saved = folder.Write("app.py", "x");
+        var debouncer = new ChangeDebouncer(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20));
+        // sed -i's temp file, seen as it appeared; its rename away is still on its way.
+        debouncer.Post(new FileChange(folder.File("sedX1y2Z3"), ChangeKind.Created));
+        debouncer.Post(new FileChange(folder.File("old.py"), ChangeKind.Deleted));
+        debouncer.Post(new FileChange(saved, ChangeKind.Renamed));
+        var quiet = new TaskCompletionSource<IReadOnlyList<FileChange>>();
+
+        Assert.Equal("app.py, old.py", await ChangedPaths.DescribeBurstAsync(debouncer, quiet.Task, [folder.Path]).WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
     [Theory]

@@ -10,10 +10,11 @@ public sealed class WatchOptionsTests
     public void Watch_options_reach_the_settings()
     {
         using var folder = new TempFolder();
-        var options = Parse(folder.Path, "-i", "*.py", "--include", "templates/**", "-x", "**/test_*.py",
+        var options = Parse(folder.Path, "-i", "*.py", "--include", "templates/**", "--only", "*.toml", "-x", "**/test_*.py",
             "--no-default-ignore", "--no-gitignore", "--poll", "--poll-interval", "250ms", "--", "uvicorn", "app:app");
 
         Assert.Equal(["*.py", "templates/**"], options.Include);
+        Assert.Equal(["*.toml"], options.Only);
         Assert.Equal(["**/test_*.py"], options.Exclude);
         Assert.False(options.DefaultIgnores);
         Assert.False(options.GitIgnore);
@@ -25,10 +26,10 @@ public sealed class WatchOptionsTests
     public void Defaults_use_events_every_file_the_default_ignores_and_gitignore()
     {
         using var folder = new TempFolder();
-        // Not a preset's command: a preset brings its own include globs.
         var options = Parse(folder.Path, "--", "sh", "-c", "true");
 
         Assert.Empty(options.Include);
+        Assert.Empty(options.Only);
         Assert.Empty(options.Exclude);
         Assert.True(options.DefaultIgnores);
         Assert.True(options.GitIgnore);

@@ -17,7 +17,7 @@ public sealed class WatcherHarness : IDisposable
     public static readonly TimeSpan TestPollInterval = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
-    private readonly ConcurrentQueue<string> _changes = new();
+    private readonly ConcurrentQueue<FileChange> _changes = new();
 
     public WatcherHarness(WatcherKind kind, IReadOnlyList<string> roots, WatchOptions? options = null)
     {
@@ -29,7 +29,7 @@ public sealed class WatcherHarness : IDisposable
             ForcePollReason = kind == WatcherKind.Polling ? "test" : basis.ForcePollReason,
             PollInterval = TestPollInterval,
         }, Log);
-        Watcher.Changed += path => _changes.Enqueue(path);
+        Watcher.Changed += _changes.Enqueue;
     }
 
     public WatcherKind Kind { get; }
@@ -37,11 +37,22 @@ public sealed class WatcherHarness : IDisposable
     public FileWatching Watcher { get; }
     public ListLogger Log { get; } = new();
 
-    public IReadOnlyList<string> Changes => _changes.ToArray();
+    /// <summary>Every change reported, in order.</summary>
+    public IReadOnlyList<FileChange> Reported => _changes.ToArray();
 
-    /// <summary>Reported paths relative to the first root.</summary>
+    /// <summary>Reported full paths.</summary>
+    public IReadOnlyList<string> Changes => Reported.Where(c => !c.IsLost).Select(c => c.Path).ToArray();
+
+    /// <summary>True once lost events were reported.</summary>
+    public bool Lost => Reported.Any(c => c.IsLost);
+
+    /// <summary>Reported paths relative to the first root ("*" for lost events).</summary>
     public IReadOnlyList<string> RelativeChanges =>
-        Changes.Select(p => p == ChangeSink.Unknown ? p : Path.GetRelativePath(Roots[0], p).Replace('\\', '/')).ToArray();
+        Reported.Select(c => c.IsLost ? ChangedPaths.LostMarker : Path.GetRelativePath(Roots[0], c.Path).Replace('\\', '/')).ToArray();
+
+    /// <summary>The kinds reported for one path relative to the first root, in order.</summary>
+    public IReadOnlyList<ChangeKind> KindsOf(string relativePath) =>
+        Reported.Where(c => !c.IsLost && Path.GetRelativePath(Roots[0], c.Path).Replace('\\', '/') == relativePath).Select(c => c.Kind).ToArray();
 
     public WatcherHarness Start()
     {

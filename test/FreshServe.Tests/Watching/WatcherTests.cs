@@ -80,6 +80,37 @@ public sealed class WatcherTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
+    public async Task Each_change_says_what_happened_to_the_path(WatcherKind kind)
+    {
+        using var folder = new TempFolder();
+        using var watch = new WatcherHarness(kind, [folder.Path]).Start();
+
+        var file = folder.Write("new.py", "one");
+        await watch.WaitForAsync("new.py");
+        Assert.Equal(ChangeKind.Created, watch.KindsOf("new.py")[0]);
+
+        await Task.Delay(WatcherHarness.TestPollInterval * 2);
+        watch.Clear();
+        await File.AppendAllTextAsync(file, "two");
+        await watch.WaitForAsync("new.py");
+        Assert.All(watch.KindsOf("new.py"), k => Assert.Equal(ChangeKind.Changed, k));
+
+        watch.Clear();
+        File.Move(file, folder.File("moved.py"));
+        await watch.WaitForAsync("new.py");
+        await watch.WaitForAsync("moved.py");
+        Assert.Equal([ChangeKind.Deleted], watch.KindsOf("new.py"));
+        // Events know it was a rename; a scan only sees a file that appeared.
+        Assert.Equal(kind == WatcherKind.Events ? ChangeKind.Renamed : ChangeKind.Created, watch.KindsOf("moved.py")[0]);
+
+        watch.Clear();
+        File.Delete(folder.File("moved.py"));
+        await watch.WaitForAsync("moved.py");
+        Assert.Equal([ChangeKind.Deleted], watch.KindsOf("moved.py"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
     public async Task A_folder_created_after_start_and_files_written_in_it_are_reported(WatcherKind kind)
     {
         using var folder = new TempFolder();
@@ -107,7 +138,8 @@ public sealed class WatcherTests
 
         Directory.Delete(folder.File("pkg"), recursive: true);
         await watch.WaitForAsync("pkg/mod.py");
-        // Cleared before the write: the report of the recreated file may come at once, and must not be cleared away.
+        // Cleared before the write: a report that came first must not be lost.
+        await Task.Delay(WatcherHarness.TestPollInterval * 2);
         watch.Clear();
         folder.Write("pkg/mod.py", "two");
         await watch.WaitForAsync("pkg/mod.py");
@@ -155,7 +187,7 @@ public sealed class WatcherTests
         // lost. It must be noticed and counted as a change, and watching must go on.
         Directory.Move(folder.File("dist"), Path.Combine(away.Path, "dist"));
         folder.Write("new.py", "x");
-        await watch.WaitUntilAsync(() => watch.Changes.Contains(ChangeSink.Unknown) || watch.RelativeChanges.Contains("new.py"), "the change to be seen");
+        await watch.WaitUntilAsync(() => watch.Lost || watch.RelativeChanges.Contains("new.py"), "the change to be seen");
 
         // Written again until seen: after a restart of the watchers, the next write is seen.
         for (var i = 0; !watch.RelativeChanges.Contains("app.py"); i++)
@@ -263,7 +295,7 @@ public sealed class WatcherTests
     public async Task Gitignored_paths_are_not_reported_unless_no_gitignore(WatcherKind kind)
     {
         using var folder = new TempFolder();
-        folder.Write(".gitignore", "*.log\n/dist/\n");
+        folder.Write(".gitignore", "*.out\n/dist/\n");
         folder.Write("web/.gitignore", "generated.py\n");
         folder.Write(".git/info/exclude", "scratch/\n");
         folder.Write("dist/bundle.js", "x");
@@ -271,7 +303,7 @@ public sealed class WatcherTests
 
         using (var watch = new WatcherHarness(kind, [folder.Path]).Start())
         {
-            folder.Write("server.log", "line");
+            folder.Write("server.out", "line");
             folder.Write("dist/bundle.js", "changed");
             folder.Write("dist/more/chunk.js", "new");
             folder.Write("scratch/notes.txt", "changed");
@@ -296,19 +328,19 @@ public sealed class WatcherTests
     public async Task A_path_ignored_by_a_gitignore_that_changes_is_judged_again(WatcherKind kind)
     {
         using var folder = new TempFolder();
-        folder.Write(".gitignore", "*.log\n");
-        folder.Write("server.log", "one");
+        folder.Write(".gitignore", "*.out\n");
+        folder.Write("server.out", "one");
         using var watch = new WatcherHarness(kind, [folder.Path]).Start();
 
-        folder.Write("server.log", "two");
+        folder.Write("server.out", "two");
         await Task.Delay(WatcherHarness.TestPollInterval * 3);
-        Assert.DoesNotContain("server.log", watch.RelativeChanges);
+        Assert.DoesNotContain("server.out", watch.RelativeChanges);
 
         folder.Write(".gitignore", "# nothing ignored now\n");
         await watch.WaitForAsync(".gitignore");
         await Task.Delay(WatcherHarness.TestPollInterval * 3);
-        folder.Write("server.log", "three, and a different size");
-        await watch.WaitForAsync("server.log");
+        folder.Write("server.out", "three, and a different size");
+        await watch.WaitForAsync("server.out");
     }
 
     [Theory]
@@ -334,13 +366,13 @@ public sealed class WatcherTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public async Task A_gitignore_edit_takes_effect_when_include_globs_leave_the_gitignore_itself_out(WatcherKind kind)
+    public async Task A_gitignore_edit_takes_effect_when_only_globs_leave_the_gitignore_itself_out(WatcherKind kind)
     {
         using var folder = new TempFolder();
         folder.Write(".gitignore", "gen/\n");
         folder.Write("gen/models.py", "one");
         folder.Write("src/app.py", "one");
-        using var watch = new WatcherHarness(kind, [folder.Path], new WatchOptions { Include = ["*.py"] }).Start();
+        using var watch = new WatcherHarness(kind, [folder.Path], new WatchOptions { Only = ["*.py"] }).Start();
 
         folder.Write(".gitignore", "src/\n");
         // Written again until seen: the new rules apply just after the edit is noticed, which nothing reports.
@@ -362,10 +394,10 @@ public sealed class WatcherTests
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public async Task Include_and_exclude_globs_select_the_files(WatcherKind kind)
+    public async Task Only_and_exclude_globs_select_the_files(WatcherKind kind)
     {
         using var folder = new TempFolder();
-        var options = new WatchOptions { Include = ["*.py", "templates/**/*.html"], Exclude = ["**/test_*.py"] };
+        var options = new WatchOptions { Only = ["*.py", "templates/**/*.html"], Exclude = ["**/test_*.py"] };
         using var watch = new WatcherHarness(kind, [folder.Path], options).Start();
 
         folder.Write("readme.md", "not included");
@@ -377,5 +409,28 @@ public sealed class WatcherTests
         await watch.WaitForAsync("app/views.py");
         await watch.WaitForAsync("templates/a/page.html");
         Assert.Equal(["app/views.py", "templates/a/page.html"], watch.RelativeChanges.Distinct().Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task An_include_glob_adds_files_inside_folders_the_ignores_skip(WatcherKind kind)
+    {
+        using var folder = new TempFolder();
+        folder.Write(".gitignore", "dist/\n");
+        folder.Write("dist/app.js", "one");
+        folder.Write("target/debug/app", "one");
+        var options = new WatchOptions { Only = ["vite.config.*"], Include = ["dist/**", "*.log"] };
+        using var watch = new WatcherHarness(kind, [folder.Path], options).Start();
+
+        folder.Write("target/debug/app", "default-ignored, not included");
+        folder.Write("src/main.ts", "not in --only");
+        await Task.Delay(WatcherHarness.TestPollInterval * 2);
+        folder.Write("dist/app.js", "gitignored, but included");
+        folder.Write("server.log", "default-ignored, but included");
+        folder.Write("vite.config.ts", "only");
+        await watch.WaitForAsync("dist/app.js");
+        await watch.WaitForAsync("server.log");
+        await watch.WaitForAsync("vite.config.ts");
+        Assert.Equal(["dist/app.js", "server.log", "vite.config.ts"], watch.RelativeChanges.Distinct().Order(StringComparer.Ordinal));
     }
 }

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using FreshServe.Supervision;
+using FreshServe.Tests.Infrastructure;
+using FreshServe.Watching;
+
+namespace FreshServe.Tests.Supervision;
+
+/// <summary>The evidence a write is the server's own: the command's build outputs, and real processes read from /proc.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class FeedbackLoopServerWritesTests
+{
+    [Theory]
+    [InlineData("sh|-c|go build -o app . && ./app --port 8080", "app")]
+    [InlineData("sh|-c|go build -o=bin/server ./cmd/server; exec bin/server", "bin/server")]
+    [InlineData("bash|-c|go build -v -o out/x&&out/x", "out/x")]
+    [InlineData("sh|-c|go build . && ./app", "")]
+    [InlineData("sh|-c|go build -o bin/ ./... && bin/app", "")]
+    [InlineData("go|run|.", "")]
+    [InlineData("sh|-c|go vet ./... && go run . -o x", "")]
+    [InlineData("sh|-c|go build -o app . && go build -o app ./cmd && ./app", "app|app")]
+    public void Build_outputs_are_read_from_the_command(string commandLine, string expected)
+    {
+        var words = commandLine.Split('|');
+        Assert.Equal(expected.Length == 0 ? [] : expected.Split('|'), BuildOutputs.Of(words[0], words[1..]));
+        // Named twice, it is still one output.
+        _ = new ServerWrites([Path.GetTempPath()], Path.GetTempPath(), words[0], words[1..]);
+    }
+
+    [Fact]
+    public async Task A_folder_the_tree_writes_into_is_its_own_a_root_file_only_by_name_and_an_edit_beside_it_is_not()
+    {
+        Assert.True(OperatingSystem.IsLinux(), "open files are read from /proc");
+        using var folder = new TempFolder();
+        folder.Write("gen/.keep", "");
+        var app = folder.Write("app.py", "x");
+        folder.Write("src/app.py", "x");
+        // A server that keeps a trace file in gen/ and an output file beside the sources open, as next's trace and
+        // loggers do; its log in src/ is ignored (*.log), so it says nothing about src/.
+        using var server = Start(folder.Path, "exec 3>>gen/trace 4>>server.out 5>>src/server.log; exec sleep 60");
+        try
+        {
+            var writes = new ServerWrites([folder.Path], folder.Path, "sh", ["-c", "true"]);
+            await EventuallyAsync(() =>
+            {
+                writes.Sample(server.Id);
+                return writes.MayBeOwn(folder.File("gen/chunk-1.js")) && writes.MayBeOwn(folder.File("server.out"));
+            });
+
+            Assert.True(writes.MayBeOwn(folder.File("gen/sub/chunk-2.js")));
+            Assert.False(writes.MayBeOwn(app));
+            Assert.False(writes.MayBeOwn(folder.File("other.out")));
+            Assert.False(writes.MayBeOwn(folder.File("src/app.py")));
+
+            var (others, own) = await writes.JudgeAsync(
+                [new FileChange(folder.File("gen/chunk-1.js"), ChangeKind.Created), new FileChange(app, ChangeKind.Changed)],
+                server.Id, CancellationToken.None);
+            Assert.Equal([new FileChange(app, ChangeKind.Changed)], others);
+            var judged = Assert.Single(own);
+            Assert.Equal(("gen/", "gen/**", true), (judged.Path, judged.Exclude, judged.FirstTime));
+            Assert.Matches(@"pid \d+ writes into it", judged.Evidence);
+        }
+        finally
+        {
+            await StopAsync(server);
+        }
+    }
+
+    [Fact]
+    public async Task A_changed_program_the_tree_runs_is_its_own_and_one_it_runs_an_older_copy_of_is_not()
+    {
+        Assert.True(OperatingSystem.IsLinux(), "programs are read from /proc/PID/exe");
+        using var folder = new TempFolder();
+        var program = folder.File("app");
+        File.Copy("/bin/sleep", program);
+        using var server = Start(folder.Path, "exec ./app 60");
+        try
+        {
+            var writes = new ServerWrites([folder.Path], folder.Path, "sh", ["-c", "exec ./app 60"]);
+            Assert.True(writes.MayBeOwn(program), "an ELF program is looked at closer");
+            await EventuallyAsync(() => new FileInfo($"/proc/{server.Id}/exe").LinkTarget == program);
+
+            var (others, own) = await writes.JudgeAsync([new FileChange(program, ChangeKind.Created)], server.Id, CancellationToken.None);
+            Assert.Empty(others);
+            Assert.Matches(@"pid \d+ already runs the new build", Assert.Single(own).Evidence);
+
+            // Rebuilt from outside while the old copy runs: that is an edit to serve.
+            File.Delete(program);
+            File.Copy("/bin/sleep", program);
+            (others, own) = await writes.JudgeAsync([new FileChange(program, ChangeKind.Created)], server.Id, CancellationToken.None);
+            Assert.Equal([new FileChange(program, ChangeKind.Created)], others);
+            Assert.Empty(own);
+        }
+        finally
+        {
+            await StopAsync(server);
+        }
+    }
+
+    private static Process Start(string folder, string script)
+    {
+        var info = new ProcessStartInfo("/bin/sh", ["-c", script]) { WorkingDirectory = folder, UseShellExecute = false };
+        return Process.Start(info)!;
+    }
+
+    private static async Task StopAsync(Process process)
+    {
+        var pid = process.Id;
+        ProcessProbe.Signal(pid, ProcessProbe.SIGKILL);
+        await process.WaitForExitAsync();
+        Assert.False(ProcessProbe.IsAlive(pid));
+    }
+
+    private static async Task EventuallyAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out");
+            await Task.Delay(20);
+        }
+    }
+}
