@@ -10,6 +10,7 @@ import argparse
 import datetime
 import json
 import os
+import re
 import platform
 import random
 import shutil
@@ -635,7 +636,7 @@ def build_variants(peers, args):
     """freshserve published with other start-up settings, measured in turns so load changes hit them all alike."""
     builds = []
     for name, props in BUILD_VARIANTS:
-        out = os.path.join(WORK, "variants", name.replace(" ", "-"))
+        out = os.path.join(WORK, "variants", re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-"))  # no ',' or ':' for -o
         shutil.rmtree(out, ignore_errors=True)
         result = run(["dotnet", "publish", os.path.join(ROOT, "src", "FreshServe"), "-c", "Release", "-o", out,
                       "-nologo", "-v", "q", *props, *args.publish_arg])
