@@ -25,6 +25,12 @@ public static class Http
         {
             return null;
         }
+        catch (System.Net.Sockets.SocketException)
+        {
+            // A connection reset between connect and the first read can surface raw from SocketsHttpHandler
+            // ("Transport endpoint is not connected" from RemoteEndPoint): a server going away, like the cases above.
+            return null;
+        }
     }
 
     /// <summary>Polls until a response body satisfies <paramref name="accept"/>; returns it, or null on timeout.</summary>
