@@ -13,6 +13,7 @@ import os
 import re
 import platform
 import random
+import re
 import shutil
 import signal
 import socket
@@ -362,9 +363,11 @@ class App:
         self.name = name
         self.peers = peers
         self.dir = tempfile.mkdtemp(prefix=f"fsbench-{name}-")
-        shutil.copytree(os.path.join(APPS, name), self.dir, dirs_exist_ok=True,
+        # node-inspect: the Node app under --inspect on a fixed second port, as a debugging user runs it.
+        shutil.copytree(os.path.join(APPS, "node" if name == "node-inspect" else name), self.dir, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("bin", "obj", "__pycache__", "*.csproj", "Program.cs"))
-        self.source = {"fastapi": "web_app.py", "node": "server.js", "aspnet": "message.txt"}[name]
+        self.inspect_port = free_port()
+        self.source = {"fastapi": "web_app.py", "node": "server.js", "node-inspect": "server.js", "aspnet": "message.txt"}[name]
         with open(os.path.join(self.dir, self.source)) as f:
             self.template = f.read()
         self.marker = "initial"
@@ -374,6 +377,8 @@ class App:
             return [self.peers.uvicorn, "web_app:app", "--host", "127.0.0.1", "--port", str(port)]
         if self.name == "node":
             return [self.peers.node, "server.js", "--port", str(port)]
+        if self.name == "node-inspect":
+            return [self.peers.node, f"--inspect=127.0.0.1:{self.inspect_port}", "server.js", "--port", str(port)]
         return ["dotnet", self.peers.aspnet, "--urls", f"http://127.0.0.1:{port}"]
 
     def edit(self, marker):
@@ -387,7 +392,7 @@ class App:
         self.marker = marker
 
     def ext(self):
-        return {"fastapi": "py", "node": "js", "aspnet": "txt"}[self.name]
+        return {"fastapi": "py", "node": "js", "node-inspect": "js", "aspnet": "txt"}[self.name]
 
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -410,8 +415,9 @@ def tool_command(tool, app, port, mode, peers, args):
                 return None
             flags.append(args.poll_flag)
         return [peers.freshserve, "watch", *flags, *args.freshserve_arg, "--", *server], None
-    if tool == "nodemon":
-        flags = ["--legacy-watch"] if mode == "poll" else []
+    if tool.startswith("nodemon"):
+        # "nodemon --signal SIGTERM": a peer that also stops gracefully.
+        flags = (["--legacy-watch"] if mode == "poll" else []) + tool.split()[1:]
         return [peers.node, peers.nodemon, *flags, "--watch", ".", "--ext", app.ext(),
                 "--exec", " ".join(server)], None
     if tool == "uvicorn --reload":
@@ -503,6 +509,8 @@ def supervised(tool, mode, app, peers, args):
         result["failed_per_restart"] = statistics.mean(failures) if failures else None
         result["stale_after_fresh"] = sum(stale_after)
         result["failed_after_fresh"] = sum(failed_after)
+        # A generation that did not get every port it asked for: node says so when its --inspect port is taken.
+        result["inspector_failed"] = proc.output().count("Starting inspector on")
         result["rss_mb"] = rss_mb(proc.pid)
         result["idle_cpu"] = idle_cpu_percent(proc.pid, args.idle)
         result["rss_mb_after_idle"] = rss_mb(proc.pid)
@@ -525,11 +533,17 @@ def freshserve_steps(proc, written, fresh):
             if key not in marks and symbol in text:
                 marks[key] = (at - written) * 1000
     marks["fresh"] = (fresh - written) * 1000
+    for at, text in list(proc.lines):
+        if at >= written and "freshserve's own time" in text:
+            found = re.search(r"tree signalled in ([\d.]+) ms, started ([\d.]+) ms after the way was clear \(spawn ([\d.]+) ms\)", text)
+            if found:
+                marks["own_signal"], marks["own_start"], marks["own_spawn"] = (float(g) for g in found.groups())
+            break
     return marks
 
 
 def summarize_steps(steps):
-    keys = ["detected", "stopped", "port_free", "spawned", "ready", "fresh"]
+    keys = ["detected", "stopped", "port_free", "spawned", "ready", "fresh", "own_signal", "own_start", "own_spawn"]
     return {k: statistics.median([s[k] for s in steps if k in s]) for k in keys if any(k in s for s in steps)}
 
 
@@ -843,8 +857,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer edits and runs, smaller trees (a smoke run)")
     parser.add_argument("--edits", type=int, help="edits per tool and app (default 20, quick 5)")
-    parser.add_argument("--apps", default="fastapi,node,aspnet")
-    parser.add_argument("--tools", default="freshserve,freshserve --proxy,nodemon,uvicorn --reload,entr -r")
+    parser.add_argument("--apps", default="fastapi,node,aspnet,node-inspect")
+    parser.add_argument("--tools", default="freshserve,freshserve --stop-before-start,freshserve --proxy,nodemon,"
+                                           "nodemon --signal SIGTERM,uvicorn --reload,entr -r")
+    parser.add_argument("--no-poll", action="store_true", help="skip the polling-mode rows")
     parser.add_argument("--no-scale", action="store_true", help="skip the 1k/10k/100k-file trees")
     parser.add_argument("--no-variants", action="store_true",
                         help="skip comparing freshserve builds with other start-up settings (ReadyToRun, tiering, GC)")
@@ -887,7 +903,7 @@ def main():
         log(f"freshserve start: {report['start']}")
         for name in [a for a in args.apps.split(",") if a]:
             if name == "fastapi" and not peers.fastapi or name == "aspnet" and not peers.aspnet \
-                    or name == "node" and not peers.node:
+                    or name.startswith("node") and not peers.node:
                 log(f"app {name}: skipped, its runtime is missing")
                 report["apps"][name] = {"skipped": True}
                 continue
@@ -899,10 +915,10 @@ def main():
                 log(f"  {rows['floor']['cold_start']}")
                 for tool in args.tools.split(","):
                     for mode in ("events", "poll"):
-                        if tool == "nodemon" and not peers.nodemon or tool == "entr -r" and not peers.entr:
+                        if tool.startswith("nodemon") and not peers.nodemon or tool == "entr -r" and not peers.entr:
                             rows[f"{tool}|{mode}"] = {"supported": False, "missing": True}
                             continue
-                        if mode == "poll" and tool not in ("freshserve", "nodemon"):
+                        if mode == "poll" and (tool not in ("freshserve", "nodemon") or args.no_poll):
                             continue
                         if tool == "uvicorn --reload" and name != "fastapi":
                             continue

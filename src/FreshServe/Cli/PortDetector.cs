@@ -5,7 +5,11 @@ namespace FreshServe.Cli;
 /// <summary>Finds the port a dev server will listen on from its own command line or environment.</summary>
 public static class PortDetector
 {
-    public sealed record Detection(int Port, string Source);
+    public sealed record Detection(int Port, string Source)
+    {
+        /// <summary>A default the server leaves for the next free port when it is taken (vite, next dev).</summary>
+        public bool MayMove { get; init; }
+    }
 
     /// <param name="command">The program, when known: <c>go</c>'s own -p is build parallelism, and
     /// <c>python -m http.server 8001</c> takes the port as a plain argument.</param>

@@ -20,6 +20,7 @@ public sealed record WatchArguments
     public string? ReadyUrl { get; init; }
     public string? ReadyTimeout { get; init; }
     public bool RestartOnCrash { get; init; }
+    public bool StopBeforeStart { get; init; }
     public bool NoInput { get; init; }
     public string? Config { get; init; }
     public string? Preset { get; init; }

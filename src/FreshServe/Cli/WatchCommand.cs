@@ -90,6 +90,7 @@ public static class WatchCommand
             var debouncer = supervisor.Changes;
             using var watcher = new FileWatching(settings.WatchRoots, settings.Watching, log);
             watcher.Changed += debouncer.Post;
+            debouncer.Polling = () => watcher.IsPolling;
             watcher.Start();
             return await supervisor.RunAsync(shutdown.Token, force.Token).ConfigureAwait(false);
         }
@@ -179,6 +180,10 @@ public static class WatchCommand
         if (settings.Port is { } port && settings.PortSource is { } source)
         {
             log.PortDetected(port, source);
+        }
+        else if (resolved.DefaultPortTaken is { } taken)
+        {
+            log.DefaultPortTaken(taken.Port, taken.Source, taken.Server);
         }
         else if (settings.Port is null && settings.ReadyUrl is null)
         {

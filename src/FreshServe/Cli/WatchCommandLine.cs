@@ -42,7 +42,7 @@ Stop with Ctrl+C: the server tree is stopped gracefully; a second Ctrl+C kills i
 
         var watch = app.Option("-w|--watch <PATH>", "A folder to watch (repeatable). Default: the current folder.", CommandOptionType.MultipleValue);
         var port = app.Option<int?>("-p|--port <PORT>", "The port the server listens on. Default: found in the command, else observed.", CommandOptionType.SingleValue);
-        var debounce = app.Option("--debounce <DURATION>", "Quiet time after the last change before the new server starts (0 to 60s). Default: 50ms.", CommandOptionType.SingleValue);
+        var debounce = app.Option("--debounce <DURATION>", "The most quiet time a burst of changes needs before the new server starts; a single save needs 10ms (0 to 60s). Default: 50ms.", CommandOptionType.SingleValue);
         var stopSignal = app.Option("--stop-signal <SIGNAL>", "The signal that asks the server tree to stop. Default: the preset's (SIGINT for go run), else SIGTERM.", CommandOptionType.SingleValue);
         var stopTimeout = app.Option("--stop-timeout <DURATION>", "How long the tree may take to stop before it is killed (0 to 10m). Default: 5s.", CommandOptionType.SingleValue);
         var portTimeout = app.Option("--port-timeout <DURATION>", "How long to wait for the port to be free before giving up (100ms to 10m). Default: 10s.", CommandOptionType.SingleValue);
@@ -55,9 +55,10 @@ Stop with Ctrl+C: the server tree is stopped gracefully; a second Ctrl+C kills i
         var readyUrl = app.Option("--ready-url <URL>", "Ready means this URL answers 2xx/3xx (instead of the port accepting connections).", CommandOptionType.SingleValue);
         var readyTimeout = app.Option("--ready-timeout <DURATION>", "How long to wait for ready before warning, the server keeps running (100ms to 1h). Default: 60s.", CommandOptionType.SingleValue);
         var restartOnCrash = app.Option("--restart-on-crash", "Restart a server that crashes (exits by itself with a non-zero code), waiting longer after each crash in a row (0.5s up to 30s). A clean exit (code 0) waits for a change.", CommandOptionType.NoValue);
+        var stopBeforeStart = app.Option("--stop-before-start", "Start the new server only once the whole old tree has exited (the default on Windows), not as soon as the ports it listened on are free.", CommandOptionType.NoValue);
         var noInput = app.Option("--no-input", "Do not read keys; the server keeps stdin. Also FRESHSERVE_NO_INPUT=1.", CommandOptionType.NoValue);
         var config = app.Option("--config <FILE>", "Read options from this JSON file instead of ./freshserve.json.", CommandOptionType.SingleValue);
-        var preset = app.Option("--preset <NAME>", "Use this preset (uvicorn, flask, django, gunicorn, node, vite, next, dotnet-run, go-run, rails) or 'none'. Default: recognized from the command.", CommandOptionType.SingleValue);
+        var preset = app.Option("--preset <NAME>", "Use this preset (uvicorn, flask, django, gunicorn, node, nodemon, vite, next, dotnet-run, dotnet-watch, go-run, rails) or 'none'. Default: recognized from the command.", CommandOptionType.SingleValue);
         var cleanBytecode = app.Option("--clean-bytecode", "Delete __pycache__ folders under the watch roots before the first start.", CommandOptionType.NoValue);
         var verbose = app.Option("-v|--verbose", "Log each step of a restart with its timing.", CommandOptionType.NoValue);
         var quiet = app.Option("-q|--quiet", "Log only warnings and errors.", CommandOptionType.NoValue);
@@ -86,6 +87,7 @@ Stop with Ctrl+C: the server tree is stopped gracefully; a second Ctrl+C kills i
             ReadyUrl = readyUrl.Value(),
             ReadyTimeout = readyTimeout.Value(),
             RestartOnCrash = restartOnCrash.HasValue(),
+            StopBeforeStart = stopBeforeStart.HasValue(),
             NoInput = noInput.HasValue(),
             Config = config.Value(),
             Preset = preset.Value(),

@@ -16,6 +16,9 @@ public sealed record ResolvedWatch(
     PresetMatch? Preset,
     IReadOnlyDictionary<string, Origin> Origins)
 {
+    /// <summary>A preset's default port that someone else already holds: the server may take the next one, so it is observed.</summary>
+    public (int Port, string Source, string Server)? DefaultPortTaken { get; init; }
+
     /// <summary>Where the setting named by its config key came from; <see cref="Origin.Default"/> when nothing set it.</summary>
     public Origin OriginOf(string key) => Origins.TryGetValue(key, out var origin) ? origin : Origin.Default;
 }
@@ -53,7 +56,7 @@ public static class WatchResolver
         var roots = ResolveRoots(args, file, layers, currentDirectory, fileFolder);
         var commandArgs = command.Skip(1).ToArray();
         var preset = ResolvePreset(layers.Text("preset", "--preset", args.Preset, file?.Preset), layers.OriginOf("preset"), command[0], commandArgs, currentDirectory);
-        var port = ResolvePort(args, file, layers, env, command[0], commandArgs, preset);
+        var (port, defaultPortTaken) = ResolvePort(args, file, layers, env, command[0], commandArgs, preset);
 
         var readyUrlText = layers.Text("readyUrl", "--ready-url", args.ReadyUrl, file?.ReadyUrl);
         var readyUrl = readyUrlText is null ? null : ReadyUrls.Parse(readyUrlText);
@@ -81,6 +84,7 @@ public static class WatchResolver
             ReadyTimeout = readyTimeout,
             ReadyUrl = readyUrl,
             RestartOnCrash = layers.Flag("restartOnCrash", "--restart-on-crash", args.RestartOnCrash, file?.RestartOnCrash),
+            StopBeforeStart = args.StopBeforeStart || (file?.StopBeforeStart ?? OperatingSystem.IsWindows()),
             Replace = layers.Flag("replace", "--replace", args.Replace, file?.Replace),
             KeysEnabled = keys,
             DetachStdin = keys,
@@ -90,7 +94,7 @@ public static class WatchResolver
             PresetEnvironment = preset?.Preset.Environment ?? new Dictionary<string, string>(),
             Watching = ResolveWatching(args, file, layers, preset?.Preset),
         };
-        return new ResolvedWatch(settings, logLevel, file?.Path, preset, layers.Origins);
+        return new ResolvedWatch(settings, logLevel, file?.Path, preset, layers.Origins) { DefaultPortTaken = defaultPortTaken };
     }
 
     /// <summary>A flag on the command line beats its opposite in the file.</summary>
@@ -133,23 +137,31 @@ public static class WatchResolver
     }
 
     /// <summary>--port or the file's port, else the port written in the command or its environment, else the preset's default.</summary>
-    private static int? ResolvePort(WatchArguments args, ConfigValues? file, Layers layers, IReadOnlyDictionary<string, string> env,
-        string command, string[] commandArgs, PresetMatch? preset)
+    private static (int? Port, (int, string, string)? DefaultTaken) ResolvePort(WatchArguments args, ConfigValues? file, Layers layers,
+        IReadOnlyDictionary<string, string> env, string command, string[] commandArgs, PresetMatch? preset)
     {
         if (layers.Number("port", "--port", args.Port, file?.Port) is { } port)
         {
-            return port;
+            return (port, null);
         }
 
-        if (PortDetector.Detect(commandArgs, env, command) is { } detected)
+        // The port written in the command, else the preset's reading of the server's own arguments and variables, else
+        // its default port.
+        var (detected, kind) = PortDetector.Detect(commandArgs, env, command) is { } inCommand
+            ? (inCommand, OriginKind.ServerCommand)
+            : (preset?.Port(env), OriginKind.Preset);
+        if (detected is null)
         {
-            return layers.Set("port", new Origin(OriginKind.ServerCommand, detected.Source), detected.Port);
+            return (null, null);
         }
 
-        // The preset's reading of the server's own arguments and variables, else its default port.
-        return preset?.Port(env) is { } presetPort
-            ? layers.Set("port", new Origin(OriginKind.Preset, presetPort.Source), presetPort.Port)
-            : null;
+        if (detected.MayMove && Ports.PortListeners.IsListening(detected.Port))
+        {
+            // Waiting for someone else's port would block a server that simply takes the next one: observe it.
+            return (null, (detected.Port, detected.Source, preset!.Preset.Name));
+        }
+
+        return (layers.Set("port", new Origin(kind, detected.Source), detected.Port), null);
     }
 
     /// <summary>The port's source as the log line says it: "--port", "'port' in freshserve.json", "'--port 8001' in the command".</summary>

@@ -16,7 +16,7 @@ public static class ConfigFile
     public static IReadOnlyList<string> Keys { get; } =
     [
         "$schema", "command", "watch", "port", "debounce", "stopSignal", "stopTimeout", "portTimeout", "readyUrl",
-        "readyTimeout", "env", "verbose", "quiet", "restartOnCrash", "noInput", "cleanBytecode", "preset", "include",
+        "readyTimeout", "env", "verbose", "quiet", "restartOnCrash", "stopBeforeStart", "noInput", "cleanBytecode", "preset", "include",
         "only", "exclude", "noDefaultIgnore", "noGitignore", "poll", "pollInterval", "replace", "proxy", "proxyHost",
         "keepCacheHeaders", "noLiveReload",
     ];
@@ -178,6 +178,7 @@ public static class ConfigFile
                     "verbose" => values with { Verbose = ReadBool(key) },
                     "quiet" => values with { Quiet = ReadBool(key) },
                     "restartOnCrash" => values with { RestartOnCrash = ReadBool(key) },
+                    "stopBeforeStart" => values with { StopBeforeStart = ReadBool(key) },
                     "noInput" => values with { NoInput = ReadBool(key) },
                     "cleanBytecode" => values with { CleanBytecode = ReadBool(key) },
                     "preset" => values with { Preset = ReadPreset(key) },

@@ -19,6 +19,7 @@ public sealed record ConfigValues
     public bool? Verbose { get; init; }
     public bool? Quiet { get; init; }
     public bool? RestartOnCrash { get; init; }
+    public bool? StopBeforeStart { get; init; }
     public bool? NoInput { get; init; }
     public bool? CleanBytecode { get; init; }
     public string? Preset { get; init; }

@@ -42,6 +42,9 @@ public static partial class Log
     [LoggerMessage(11, LogLevel.Information, "  port {Port}, from {Source}", EventName = nameof(PortDetected))]
     public static partial void PortDetected(this ILogger logger, int port, string source);
 
+    [LoggerMessage(700, LogLevel.Information, "  port {Port} ({Source}) is taken; {Server} moves to the next free one: freshserve learns it from what the server listens on", EventName = nameof(DefaultPortTaken))]
+    public static partial void DefaultPortTaken(this ILogger logger, int port, string source, string server);
+
     [LoggerMessage(12, LogLevel.Information, "  no port in the command: freshserve learns it from what the server listens on", EventName = nameof(NoPort))]
     public static partial void NoPort(this ILogger logger);
 
@@ -173,4 +176,13 @@ public static partial class Log
 
     [LoggerMessage(102, LogLevel.Debug, "  web stack loaded: {Assemblies}", EventName = nameof(WebStackLoaded))]
     public static partial void WebStackLoaded(this ILogger logger, string assemblies);
+
+    [LoggerMessage(650, LogLevel.Debug, "  {PortsAre} free ({Elapsed}); starting while generation {Generation} stops", EventName = nameof(PortsClear))]
+    public static partial void PortsClear(this ILogger logger, string portsAre, string elapsed, int generation);
+
+    [LoggerMessage(651, LogLevel.Debug, "  starting while generation {Generation} stops (it had no port the next one needs)", EventName = nameof(StartingWhileStopping))]
+    public static partial void StartingWhileStopping(this ILogger logger, int generation);
+
+    [LoggerMessage(652, LogLevel.Debug, "  freshserve's own time: {Overhead}", EventName = nameof(RestartOverhead))]
+    public static partial void RestartOverhead(this ILogger logger, string overhead);
 }

@@ -19,6 +19,9 @@ public sealed record Preset
     /// </summary>
     public IReadOnlyList<string> WatchOnly { get; init; } = [];
 
+    /// <summary>True when the server takes the next free port if its default is taken (vite, next dev) instead of failing.</summary>
+    public bool MovesWhenPortTaken { get; init; }
+
     /// <summary>False when the server's -p is not its port (go run's -p is build parallelism).</summary>
     public bool ShortPIsPort { get; init; } = true;
 
@@ -47,7 +50,7 @@ public sealed record PresetMatch(Preset Preset, IReadOnlyList<string> ServerArgu
     public Cli.PortDetector.Detection? Port(IReadOnlyDictionary<string, string> env) =>
         Cli.PortDetector.Detect(ServerArguments, env, shortP: Preset.ShortPIsPort, origin: Origin)
         ?? Preset.FindPort(ServerArguments, env)
-        ?? (Preset.DefaultPort is { } port ? new(port, $"the {Preset.Name} preset's default") : null);
+        ?? (Preset.DefaultPort is { } port ? new(port, $"the {Preset.Name} preset's default") { MayMove = Preset.MovesWhenPortTaken } : null);
 
     public string? ReloaderWarning(IReadOnlyDictionary<string, string> env) => Preset.FindOwnReloader(ServerArguments, env);
 }

@@ -78,6 +78,7 @@ public static class PresetCatalog
     {
         Name = "vite",
         DefaultPort = 5173,
+        MovesWhenPortTaken = true,
         // Vite serves source changes itself (HMR): restart only when its config or dependencies change.
         WatchOnly = ["vite.config.*", "package.json", ".env", ".env.*"],
     };
@@ -86,6 +87,7 @@ public static class PresetCatalog
     {
         Name = "next",
         DefaultPort = 3000,
+        MovesWhenPortTaken = true,
         FindPort = (_, env) => PortFromEnv(env, "PORT"),
         // next dev compiles and reloads pages itself; it rewrites .next (ignored by default) at every start.
         WatchOnly = ["next.config.*", "package.json", ".env", ".env.*"],

@@ -66,8 +66,22 @@ public sealed class GenerationGate : IGenerationObserver
 
     public void Restarting(int generation) => Set(null, new GenerationState(WorkerPhase.Restarting, generation));
 
-    public void Ready(int generation, int port) =>
+    /// <summary>
+    /// Routes to this generation from now on, unless it is already superseded: a generation that is restarting or has
+    /// exited (or an older one) is never routed to again, however late its readiness check answers.
+    /// </summary>
+    public void Ready(int generation, int port)
+    {
+        lock (_lock)
+        {
+            if (_state.Generation > generation || (_state.Generation == generation && _state.Phase is WorkerPhase.Restarting or WorkerPhase.Exited))
+            {
+                return;
+            }
+        }
+
         Set(new Upstream(generation, port), new GenerationState(WorkerPhase.Ready, generation));
+    }
 
     public void Exited(int generation, int exitCode) => Set(null, new GenerationState(WorkerPhase.Exited, generation));
 

@@ -12,6 +12,9 @@ namespace FreshServe.Supervision;
 /// <item>a program the tree runs (/proc/PID/exe) that changed: <c>sh -c 'go build -o app . &amp;&amp; ./app'</c> already
 /// serves the new build, and restarting would only build it again;</item>
 /// <item>the outputs the command itself names (<c>go build -o X</c>).</item>
+/// <item>a folder that gets new files (new names, not edits of existing ones) while each of two starts in a row is
+/// under way, and alone restarted the first of them: a write too quick for /proc to catch (a cache file written at
+/// import), repeated at every start. The first such restart happens; the second start is not disturbed.</item>
 /// </list>
 /// A burst made only of such writes restarts nothing; any other path in it restarts as an edit always does. Paths with
 /// no evidence never wait: only a burst whose every path may be the server's is looked at closer.
@@ -41,6 +44,7 @@ public sealed class ServerWrites
     private readonly HashSet<string> _told = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private (int Root, IReadOnlyList<int> Pids) _tree = (0, []);
+    private IReadOnlySet<string> _newDuringLastStart = new HashSet<string>();
 
     public ServerWrites(IReadOnlyList<string> roots, string workingDirectory, string command, IReadOnlyList<string> arguments,
         WatchOptions? watching = null)
@@ -102,6 +106,64 @@ public sealed class ServerWrites
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Notes what caused a restart: the folders that got new files while the stopped generation was still
+    /// <paramref name="starting"/>, when those alone caused it. Any other cause (an edit, a crash, key r, a burst
+    /// after the start) breaks the run.
+    /// </summary>
+    public void Restarted(IReadOnlyList<FileChange> cause, bool starting)
+    {
+        var folders = starting ? NewFileFolders(cause) : null;
+        lock (_gate)
+        {
+            _newDuringLastStart = folders ?? new HashSet<string>();
+        }
+    }
+
+    /// <summary>
+    /// While a generation is <paramref name="starting"/>: when <paramref name="pending"/> is only new files in folders
+    /// that also got new files during the last start (which they alone restarted), those folders are the server's.
+    /// </summary>
+    public void RecognizeRepeatedStartWrites(IReadOnlyList<FileChange> pending, bool starting)
+    {
+        if (!starting || NewFileFolders(pending) is not { } folders)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (folders.All(_newDuringLastStart.Contains))
+            {
+                foreach (var folder in folders)
+                {
+                    _folders.TryAdd(folder, "new files appear in it while each start is under way");
+                }
+            }
+        }
+    }
+
+    /// <summary>The folders (below a watch root) of <paramref name="changes"/> when every one is a new file; else null.</summary>
+    private HashSet<string>? NewFileFolders(IReadOnlyList<FileChange> changes)
+    {
+        var folders = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var change in changes)
+        {
+            // A rename into place is how editors save (an edit); Created is a new name (or a folder).
+            // A new folder counts as itself (its first files follow it into it).
+            var folder = change.Kind != ChangeKind.Created ? null
+                : Directory.Exists(change.Path) ? change.Path : Path.GetDirectoryName(change.Path);
+            if (folder is null || !_roots.Any(root => folder.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal)))
+            {
+                return null;
+            }
+
+            folders.Add(folder);
+        }
+
+        return folders.Count > 0 ? folders : null;
     }
 
     /// <summary>Samples while the server starts, until <paramref name="ready"/> (Linux; elsewhere nothing).</summary>

@@ -13,8 +13,10 @@ namespace FreshServe.Supervision;
 
 /// <summary>
 /// The restart loop. Each generation: start the worker, then await whichever comes first of a change, a restart
-/// request (key r), the worker's own exit, or shutdown. A change stops the whole old tree, proves the port free and
-/// starts the next generation once the burst is quiet. Cleanup is always awaited, on every path out.
+/// request (key r), the worker's own exit, or shutdown. A change signals the whole old tree to stop and starts the next
+/// generation once the burst is quiet and the way is clear (see <see cref="Retirement"/>): the ports the old tree
+/// listened on free, or with <see cref="WatchSettings.StopBeforeStart"/> the whole old tree gone. The rest of an old
+/// tree's stop goes on in the background, still logged. Cleanup is always awaited, on every path out.
 /// </summary>
 public sealed class Supervisor
 {
@@ -40,6 +42,10 @@ public sealed class Supervisor
     private TaskCompletionSource _restartRequested = NewSignal();
     private readonly LiveSession? _session;
     private readonly IGenerationObserver? _observer;
+    private readonly Lock _retiringGate = new();
+    private readonly List<Task> _retiring = [];
+    // What the ready generation's tree listened on a moment after ready: read then, off any restart's path.
+    private (int Generation, int[] Ports)? _portsSeen;
 
     public ChangeDebouncer Changes => _changes;
 
@@ -85,10 +91,6 @@ public sealed class Supervisor
     /// <summary>Runs until <paramref name="shutdown"/> fires; <paramref name="force"/> skips the graceful stop.</summary>
     public async Task<int> RunAsync(CancellationToken shutdown, CancellationToken force)
     {
-        var generation = 0;
-        IReadOnlyList<string> changed = [];
-        RestartCause? cause = null;
-
         if (_settings.Port is { } initialPort)
         {
             if (PortListeners.IsListening(initialPort))
@@ -114,6 +116,28 @@ public sealed class Supervisor
             }
         }
 
+        try
+        {
+            return await RunGenerationsAsync(shutdown, force).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Old trees still stopping in the background: shutdown waits for them too.
+            Task[] retiring;
+            lock (_retiringGate)
+            {
+                retiring = [.. _retiring];
+            }
+
+            await Task.WhenAll(retiring).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<int> RunGenerationsAsync(CancellationToken shutdown, CancellationToken force)
+    {
+        var generation = 0;
+        IReadOnlyList<string> changed = [];
+        RestartCause? cause = null;
         while (!shutdown.IsCancellationRequested)
         {
             generation++;
@@ -135,7 +159,13 @@ public sealed class Supervisor
             IWorker worker;
             try
             {
+                var spawning = Stopwatch.GetTimestamp();
                 worker = _launcher.Start(spec);
+                if (cause is not null)
+                {
+                    cause.Spawn = Stopwatch.GetElapsedTime(spawning);
+                    cause.Start = Stopwatch.GetElapsedTime(cause.WayClearAt);
+                }
             }
             catch (CommandStartException e) when (generation > 1)
             {
@@ -152,6 +182,11 @@ public sealed class Supervisor
             }
 
             _session?.WorkerStarted(worker.Pid, generation);
+            if (cause is not null)
+            {
+                _log.RestartOverhead(cause.DescribeOverhead());
+            }
+
             var startedAt = Stopwatch.StartNew();
             if (cause is null)
             {
@@ -167,6 +202,7 @@ public sealed class Supervisor
             var thisGeneration = generation;
             var sampling = Task.Run(() => _serverWrites.SampleWhileStartingAsync(worker.Pid,
                 () => Volatile.Read(ref _readyGeneration) == thisGeneration, generationDone.Token), CancellationToken.None);
+            var retired = false;
             try
             {
                 var manual = NextRestartRequest();
@@ -178,7 +214,7 @@ public sealed class Supervisor
                     change = _changes.WaitForChangeAsync(shutdown);
                     first = await Task.WhenAny(change, manual, worker.Exited, cancelled).ConfigureAwait(false);
                 }
-                while (first == change && await IsServersOwnBurstAsync(worker.Pid, shutdown).ConfigureAwait(false));
+                while (first == change && await IsServersOwnBurstAsync(worker.Pid, Starting(generation, startedAt), shutdown).ConfigureAwait(false));
 
                 Task? crashRestart = null;
 
@@ -206,17 +242,21 @@ public sealed class Supervisor
                 {
                     // A change: stop now, while the burst may still be going on; start once it is quiet.
                     var early = startedAt.Elapsed <= FeedbackLoop.SoonAfterStart && Volatile.Read(ref _readyGeneration) != generation;
+                    var starting = Starting(generation, startedAt);
                     _backoff.Reset();
                     var quiet = _changes.WaitForQuietAsync(shutdown);
-                    var stopping = StopTreeAsync(worker, generation, force);
+                    var retirement = Retire(worker, generation, workerPort, force, shutdown);
+                    retired = true;
                     var what = await ChangedPaths.DescribeBurstAsync(_changes, quiet, _settings.WatchRoots).ConfigureAwait(false);
                     _log.Restarting(what);
                     cause = new RestartCause($"{what} changed");
-                    await FreePortAfterAsync(stopping, cause, shutdown).ConfigureAwait(false);
+                    await ClearTheWayAsync(retirement, cause, shutdown).ConfigureAwait(false);
                     var burst = await quiet.ConfigureAwait(false);
+                    cause.WayClearAt = Stopwatch.GetTimestamp();
                     changed = ChangedPaths.Relative(burst, _settings.WatchRoots);
                     // The restart line named the burst as it began; the ready line names all of it.
                     cause.Reason = $"{ChangedPaths.DescribeLasting(burst, _settings.WatchRoots)} changed";
+                    _serverWrites.Restarted(burst, starting);
                     if (_feedbackLoop.Observe(burst, early))
                     {
                         _log.FeedbackLoop(string.Join(", ", changed), Duration.Format(FeedbackLoop.SoonAfterStart), FeedbackLoop.Streak,
@@ -227,27 +267,44 @@ public sealed class Supervisor
                 {
                     _backoff.Reset();
                     _log.RestartRequested();
+                    _serverWrites.Restarted([], starting: false);
                     cause = new RestartCause("restart requested");
-                    await StopAndFreePortAsync(worker, generation, cause, force, shutdown).ConfigureAwait(false);
+                    var retirement = Retire(worker, generation, workerPort, force, shutdown);
+                    retired = true;
+                    await ClearTheWayAsync(retirement, cause, shutdown).ConfigureAwait(false);
+                    cause.WayClearAt = Stopwatch.GetTimestamp();
                     changed = [];
                 }
                 else
                 {
+                    _serverWrites.Restarted([], starting: false);
                     cause = new RestartCause($"restart {_backoff.Streak} after a crash");
-                    await StopAndFreePortAsync(worker, generation, cause, force, shutdown).ConfigureAwait(false);
+                    var retirement = Retire(worker, generation, workerPort, force, shutdown);
+                    retired = true;
+                    await ClearTheWayAsync(retirement, cause, shutdown).ConfigureAwait(false);
+                    cause.WayClearAt = Stopwatch.GetTimestamp();
                     changed = [];
                 }
             }
             catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
             {
                 _log.ShuttingDown(generation);
-                await StopTreeAsync(worker, generation, force).ConfigureAwait(false);
+                if (!retired)
+                {
+                    // A retired tree's stop is already under way; shutdown awaits it.
+                    await StopTreeAsync(worker, generation, force).ConfigureAwait(false);
+                }
+
                 break;
             }
             finally
             {
                 await generationDone.CancelAsync().ConfigureAwait(false);
-                await worker.DisposeAsync().ConfigureAwait(false);
+                if (!retired)
+                {
+                    await worker.DisposeAsync().ConfigureAwait(false);
+                }
+
                 await readiness.ConfigureAwait(false);
                 await sampling.ConfigureAwait(false);
             }
@@ -288,6 +345,7 @@ public sealed class Supervisor
             }
 
             (cause.Port, cause.PortFreeTook) = await EnsurePortFreeAsync(shutdown).ConfigureAwait(false);
+            cause.WayClearAt = Stopwatch.GetTimestamp();
             return (cause, changed);
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
@@ -302,7 +360,7 @@ public sealed class Supervisor
     /// restarts at once: a burst is looked at closer only when every path in it may be the server's, so an edit never
     /// waits on this.
     /// </summary>
-    private async Task<bool> IsServersOwnBurstAsync(int workerPid, CancellationToken shutdown)
+    private async Task<bool> IsServersOwnBurstAsync(int workerPid, bool starting, CancellationToken shutdown)
     {
         // A file that appeared and is gone again cancels out by the end of the burst: it decides nothing.
         var deciding = _changes.Pending.Where(change => !ChangedPaths.IsInFlight(change)).ToArray();
@@ -314,13 +372,15 @@ public sealed class Supervisor
             }
 
             _serverWrites.Sample(workerPid, knownTree: true);
+            _serverWrites.RecognizeRepeatedStartWrites(deciding, starting);
             if (!deciding.All(change => !change.IsLost && _serverWrites.MayBeOwn(change.Path)))
             {
                 return false;
             }
         }
 
-        var burst = await _changes.WaitForQuietAsync(shutdown).ConfigureAwait(false);
+        // Every path in it may be the server's: no one waits on it, so it gets the whole window to be taken whole.
+        var burst = await _changes.WaitForQuietAsync(shutdown, wholeWindow: true).ConfigureAwait(false);
         if (burst.Count == 0)
         {
             return true; // all it held came and went
@@ -349,6 +409,14 @@ public sealed class Supervisor
         return false;
     }
 
+    /// <summary>
+    /// Still starting: not ready yet, within the time the server's start-up writes are looked for; or in the first
+    /// second, ready or not (a server writes at import and listens right after: its write may be seen after ready).
+    /// </summary>
+    private bool Starting(int generation, Stopwatch startedAt) =>
+        startedAt.Elapsed <= FeedbackLoop.SoonAfterStart
+        || (Volatile.Read(ref _readyGeneration) != generation && startedAt.Elapsed <= ServerWrites.SampleFor);
+
     /// <summary>Logs a worker's own exit; returns how long to wait before restarting it, or null to wait for a change.</summary>
     private TimeSpan? ReportExit(ProcessSpec spec, int pid, int exitCode, TimeSpan uptime)
     {
@@ -373,13 +441,141 @@ public sealed class Supervisor
         return delay;
     }
 
-    private Task StopAndFreePortAsync(IWorker worker, int generation, RestartCause cause, CancellationToken force, CancellationToken shutdown) =>
-        FreePortAfterAsync(StopTreeAsync(worker, generation, force), cause, shutdown);
+    /// <summary>An old generation told to stop: its stop (awaited at shutdown), and when the next one may start.</summary>
+    /// <param name="Clear">
+    /// Completes once no port the old tree listens on is listened on by anyone: how long that took from the signal, the
+    /// ports, and how long reading them took. Null when the next generation waits for the whole tree to be gone.
+    /// </param>
+    /// <param name="Signal">How long reading the tree and sending the graceful signal took.</param>
+    private sealed record Retirement(int Generation, Task<TimeSpan> Stopping, Task<(TimeSpan Took, IReadOnlyList<int> Ports, TimeSpan Read)>? Clear,
+        CancellationTokenSource StopLooking, TimeSpan Signal);
 
-    private async Task FreePortAfterAsync(Task<TimeSpan> stopping, RestartCause cause, CancellationToken shutdown)
+    /// <summary>
+    /// Tells the old tree to stop. The stop (graceful, then the kill at --stop-timeout) runs to its end in the background
+    /// and the worker is disposed after it. The next generation may start once the ports the tree listens on are free.
+    /// Only a generation seen ready has known ports; one that is not (still starting, or serving nothing) might bind
+    /// after it was looked at, so the next generation waits for it to be gone.
+    /// </summary>
+    private Retirement Retire(IWorker worker, int generation, int? workerPort, CancellationToken force, CancellationToken shutdown)
     {
-        cause.StopTook = await stopping.ConfigureAwait(false);
+        var overlap = !_settings.StopBeforeStart && !worker.Exited.IsCompleted && Volatile.Read(ref _readyGeneration) == generation;
+        var signalledAt = Stopwatch.GetTimestamp();
+        // Runs synchronously up to its first wait: the tree read and the graceful signal sent.
+        var stopping = StopAndDisposeAsync(worker, generation, force);
+        var signal = Stopwatch.GetElapsedTime(signalledAt);
+        lock (_retiringGate)
+        {
+            _retiring.RemoveAll(task => task.IsCompleted);
+            _retiring.Add(stopping);
+        }
+
+        var stopLooking = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        var pid = worker.Pid;
+        var proven = _settings.Proxy is null ? ProvenPort : null;
+        int[]? seen;
+        lock (_ports)
+        {
+            seen = _portsSeen is { } ports && ports.Generation == generation ? ports.Ports : null;
+        }
+
+        var clear = overlap
+            ? Task.Run(() => WaitUntilClearAsync(pid, seen, workerPort, proven, signalledAt, stopLooking.Token), CancellationToken.None)
+            : null;
+        return new Retirement(generation, stopping, clear, stopLooking, signal);
+    }
+
+    /// <summary>
+    /// The ports the tree listened on a second after it was ready (<paramref name="seen"/>), read then since reading the
+    /// socket table costs milliseconds of CPU; for a generation restarted sooner, what it listens on now, read after the
+    /// signal, beside the stop: a port the tree no longer listens on by then is free already, and a dying tree opens none.
+    /// </summary>
+    private async Task<(TimeSpan, IReadOnlyList<int>, TimeSpan)> WaitUntilClearAsync(int pid, int[]? seen, int? workerPort, int? proven,
+        long signalledAt, CancellationToken cancellationToken)
+    {
+        var reading = Stopwatch.GetTimestamp();
+        var listening = seen is not null ? seen.ToHashSet() : TreePorts.ReadOrNone(pid).Select(l => l.Port).ToHashSet();
+        var read = Stopwatch.GetElapsedTime(reading);
+        if (_settings.Proxy is not null && workerPort is { } own)
+        {
+            // Behind the proxy the generation's own port is never given again: only its other ports (a debugger's) matter.
+            listening.Remove(own);
+        }
+        else if (proven is { } port)
+        {
+            listening.Add(port);
+        }
+
+        IReadOnlyList<int> ports = [.. listening.Order()];
+        var took = await WaitUntilNoneListensAsync(ports, signalledAt, cancellationToken).ConfigureAwait(false);
+        return (took, ports, read);
+    }
+
+    private async Task<TimeSpan> StopAndDisposeAsync(IWorker worker, int generation, CancellationToken force)
+    {
+        try
+        {
+            return await StopTreeAsync(worker, generation, force).ConfigureAwait(false);
+        }
+        finally
+        {
+            await worker.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Returns once the next generation may start: every port the old tree listened on is listened on by no one, or
+    /// (no overlap, or the stop ended first) the old tree is gone and the last ready port proven free.
+    /// </summary>
+    private async Task ClearTheWayAsync(Retirement retirement, RestartCause cause, CancellationToken shutdown)
+    {
+        using var looking = retirement.StopLooking;
+        cause.Signal = retirement.Signal;
+        if (retirement.Clear is { } clear)
+        {
+            if (await Task.WhenAny(clear, retirement.Stopping).ConfigureAwait(false) == clear && clear.IsCompletedSuccessfully)
+            {
+                var (took, ports, read) = await clear.ConfigureAwait(false);
+                cause.Overlapped = retirement.Generation;
+                cause.Port = ProvenPort;
+                cause.PortFreeTook = took;
+                cause.PortsRead = read;
+                if (ports.Count > 0)
+                {
+                    _log.PortsClear(ports.Count == 1 ? $"port {ports[0]} is" : $"ports {string.Join(", ", ports)} are", Duration.Format(took), retirement.Generation);
+                }
+                else
+                {
+                    _log.StartingWhileStopping(retirement.Generation);
+                }
+
+                _ = retirement.Stopping.ContinueWith(stop => cause.StopTook = stop.Result, CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                return;
+            }
+
+            await looking.CancelAsync().ConfigureAwait(false);
+            shutdown.ThrowIfCancellationRequested();
+        }
+
+        cause.StopTook = await retirement.Stopping.ConfigureAwait(false);
         (cause.Port, cause.PortFreeTook) = await EnsurePortFreeAsync(shutdown).ConfigureAwait(false);
+    }
+
+    /// <summary>Looks often: a bind attempt costs microseconds, and each look saved is time the user waits.</summary>
+    private static async Task<TimeSpan> WaitUntilNoneListensAsync(IReadOnlyList<int> ports, long since, CancellationToken cancellationToken)
+    {
+        var pause = TimeSpan.FromMilliseconds(OperatingSystem.IsLinux() ? 2 : 10);
+        var pending = ports.ToList();
+        while (true)
+        {
+            pending.RemoveAll(port => !PortListeners.IsListening(port));
+            if (pending.Count == 0)
+            {
+                return Stopwatch.GetElapsedTime(since);
+            }
+
+            await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task<TimeSpan> StopTreeAsync(IWorker worker, int generation, CancellationToken force)
@@ -484,6 +680,8 @@ public sealed class Supervisor
                          .ConfigureAwait(false) is { } readyPort)
             {
                 where = $"on port {readyPort}";
+                // A generation replaced while its check answered is never reported (nor routed to: see GenerationGate).
+                cancellationToken.ThrowIfCancellationRequested();
                 // The proxy switches first, so every response after the ready line comes from this generation.
                 _observer?.Ready(generation, readyPort);
                 if (_settings.Proxy is null)
@@ -498,8 +696,17 @@ public sealed class Supervisor
             }
 
             Volatile.Write(ref _readyGeneration, generation);
-            _log.Ready(startedAt.ElapsedMilliseconds, where, generation, summary);
+            // Read again: an old generation stopping in the background may have finished meanwhile.
+            _log.Ready(startedAt.ElapsedMilliseconds, where, generation, cause is null ? summary : " ← " + cause.Describe(worker.Pid));
             await GiveBackMemoryAsync(cancellationToken).ConfigureAwait(false);
+            if (!_settings.StopBeforeStart)
+            {
+                var seen = TreePorts.ReadOrNone(worker.Pid).Select(l => l.Port).Distinct().ToArray();
+                lock (_ports)
+                {
+                    _portsSeen = (generation, seen);
+                }
+            }
         }
         catch (OperationCanceledException)
         {

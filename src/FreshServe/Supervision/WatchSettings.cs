@@ -29,6 +29,13 @@ public sealed record WatchSettings
     /// <summary>Restart a worker that exits by itself, with a growing pause (see <see cref="CrashBackoff"/>).</summary>
     public bool RestartOnCrash { get; init; }
 
+    /// <summary>
+    /// Wait for the whole old tree to exit before starting the next generation (the default on Windows, where a running
+    /// program locks its own files). Otherwise the next one starts once the ports the old tree listened on are free,
+    /// and the rest of the old tree's stop goes on in the background.
+    /// </summary>
+    public bool StopBeforeStart { get; init; } = OperatingSystem.IsWindows();
+
     /// <summary>True when freshserve reads keys (r, q, c, h) from the terminal.</summary>
     public bool KeysEnabled { get; init; }
 

@@ -6,6 +6,13 @@ namespace FreshServe.Watching;
 /// the debounce window overlaps the stop instead of adding to it. Changes to one path within a burst merge: a file that
 /// appeared and went again (sed -i's temp file, renamed away) is no change at all, one deleted and created again is a
 /// change.
+/// <para>
+/// The quiet window grows with the burst: a burst needs as much quiet as it has lasted so far, at least
+/// <see cref="FirstWindow"/> and at most <see cref="Window"/>, and the whole window as soon as it holds more files
+/// than one save touches. A single save (its few events arrive within a millisecond) is taken after 10 ms; a git
+/// checkout or a sed -i over hundreds of files is taken whole once it has been quiet for the full window, even when
+/// the writer was paused early on (a loaded machine).
+/// </para>
 /// </summary>
 public sealed class ChangeDebouncer
 {
@@ -26,7 +33,22 @@ public sealed class ChangeDebouncer
         _time = time ?? TimeProvider.System;
     }
 
+    /// <summary>The most quiet a burst needs (--debounce).</summary>
     public TimeSpan Window { get; }
+
+    /// <summary>
+    /// The quiet a burst that has only just begun needs. While polling, the whole window: a poller delivers a burst
+    /// one scan at a time, 20 ms apart or more, and its interval dwarfs the window anyway.
+    /// </summary>
+    public TimeSpan FirstWindow => Window < DefaultFirstWindow || Polling() ? Window : DefaultFirstWindow;
+
+    /// <summary>True while changes come from a poller.</summary>
+    public Func<bool> Polling { get; set; } = static () => false;
+
+    private static readonly TimeSpan DefaultFirstWindow = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>More files than one save touches: a bulk write (checkout, formatter, build), which gets the whole window at once.</summary>
+    private const int SaveFiles = 3;
 
     /// <summary>A burst that never goes quiet (a log file rewritten every 100 ms) still restarts after this long.</summary>
     public TimeSpan MaxWait { get; }
@@ -100,10 +122,11 @@ public sealed class ChangeDebouncer
     }
 
     /// <summary>
-    /// Waits until no change arrived for <see cref="Window"/> (or <see cref="MaxWait"/> passed), then takes the burst.
+    /// Waits until no change arrived for the burst's window (see above), or <see cref="MaxWait"/> passed, then takes the burst.
     /// It may be empty when all it held came and went.
     /// </summary>
-    public async Task<IReadOnlyList<FileChange>> WaitForQuietAsync(CancellationToken cancellationToken)
+    /// <param name="wholeWindow">The whole window from the start: for a burst no one waits on (the server's own writes).</param>
+    public async Task<IReadOnlyList<FileChange>> WaitForQuietAsync(CancellationToken cancellationToken, bool wholeWindow = false)
     {
         await WaitForChangeAsync(cancellationToken).ConfigureAwait(false);
         while (true)
@@ -114,7 +137,9 @@ public sealed class ChangeDebouncer
                 var now = _time.GetTimestamp();
                 var quietFor = _time.GetElapsedTime(_lastPost, now);
                 var burstFor = _time.GetElapsedTime(_firstPost, now);
-                remaining = TimeSpan.FromTicks(Math.Min((Window - quietFor).Ticks, (MaxWait - burstFor).Ticks));
+                var lasted = _time.GetElapsedTime(_firstPost, _lastPost);
+                var window = wholeWindow || _order.Count > SaveFiles || lasted > Window ? Window : lasted < FirstWindow ? FirstWindow : lasted;
+                remaining = TimeSpan.FromTicks(Math.Min((window - quietFor).Ticks, (MaxWait - burstFor).Ticks));
                 if (remaining <= TimeSpan.Zero)
                 {
                     var burst = _order.Select(key => _pending[key]).ToArray();

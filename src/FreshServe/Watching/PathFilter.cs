@@ -111,7 +111,8 @@ public sealed class PathFilter
 
         // --include adds: a file it names counts even where an ignore rule or --only would leave it out.
         var included = !isDirectory && _include is not null && _include.Match(slashed).HasMatches;
-        if (!included && (!MattersByName(relative, isDirectory) || (gitIgnore?.IsIgnored(fullPath, isDirectory) ?? false)))
+        if (!included && (!MattersByName(relative, isDirectory)
+                          || (!IsEnvFile(fullPath, isDirectory) && (gitIgnore?.IsIgnored(fullPath, isDirectory) ?? false))))
         {
             return false;
         }
@@ -119,6 +120,13 @@ public sealed class PathFilter
         // Globs select files; a folder itself matters only when every file is watched.
         return isDirectory ? _only is null : included || _only is null || _only.Match(slashed).HasMatches;
     }
+
+    /// <summary>
+    /// .env and .env.*: kept out of git because they hold secrets, not because the server does not read them (it
+    /// reads them at start-up), so .gitignore does not take them out of what is watched.
+    /// </summary>
+    private static bool IsEnvFile(string fullPath, bool isDirectory) =>
+        !isDirectory && Path.GetFileName(fullPath) is var name && (name == ".env" || name.StartsWith(".env.", StringComparison.Ordinal));
 
     /// <summary>True for a file whose edit changes which paths are ignored.</summary>
     public static bool IsIgnoreFile(string path) => Path.GetFileName(path) is ".gitignore";

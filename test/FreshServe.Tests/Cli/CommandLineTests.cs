@@ -47,6 +47,17 @@ public sealed class CommandLineTests
         Assert.Contains("Everything after -- is the server command", output);
     }
 
+    [Fact]
+    public async Task Help_names_every_preset_there_is()
+    {
+        using var folder = new TempFolder();
+        var (code, output) = await FreshServeProcess.RunAsync(folder.Path, "watch", "--help");
+        Assert.Equal(0, code);
+        var listed = System.Text.RegularExpressions.Regex.Match(output.ReplaceLineEndings(" "), @"--preset <NAME>\s+Use this preset \(([^)]*)\)").Groups[1].Value;
+        Assert.Equal(FreshServe.Presets.PresetCatalog.All.Select(p => p.Name.Replace(' ', '-')),
+            System.Text.RegularExpressions.Regex.Split(listed, @",\s+"));
+    }
+
     [Theory]
     [InlineData(new[] { "help", "watch" }, "--stop-timeout")]
     [InlineData(new[] { "help", "doctor" }, "Usage: freshserve doctor")]

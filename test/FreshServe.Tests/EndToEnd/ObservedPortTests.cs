@@ -39,7 +39,7 @@ public sealed class ObservedPortTests
 
         File.WriteAllText(page, "<?php echo 'two';");
         var summary = await fs.WaitForLineAsync(
-            $@"✓ ready in \d+ ms on port {port} \(generation 2\) ← index\.php changed; stopped in .*, port {port} free after .*, started pid \d+", Patience);
+            $@"✓ ready in \d+ ms on port {port} \(generation 2\) ← index\.php changed; (stopped in .*, )?port {port} free after .*, started pid \d+", Patience);
         Assert.Equal("two", await Http.TryGetAsync(port));
         AssertOnePortFreeTime(fs, port, summary);
     }

@@ -23,7 +23,7 @@ public sealed class KeyTests
 
         fs.WriteInput("r");
         await fs.WaitForLineAsync("restart requested; restarting", Patience);
-        await fs.WaitForLineAsync(@"ready in \d+ ms on port \d+ \(generation 2\) ← restart requested; stopped in", Patience);
+        await fs.WaitForLineAsync(@"ready in \d+ ms on port \d+ \(generation 2\) ← restart requested; (stopped in \d+ ms, )?port \d+ free after", Patience);
         Assert.StartsWith("generation=2 ", await Http.TryGetAsync(port));
 
         // The clear sequence has no newline of its own: it shows up at the start of the next line (the help asked for next).

@@ -41,7 +41,7 @@ public sealed class PresetProcessTests
         await fs.WaitForLineAsync($"port {port}, from PORT={port} in the environment", Patience);
         await fs.WaitForLineAsync($@"ready in \d+ ms on port {port} \(generation 1\)", Patience);
         File.WriteAllText(server, File.ReadAllText(server).Replace("v1", "v2", StringComparison.Ordinal));
-        await fs.WaitForLineAsync($@"ready in \d+ ms on port {port} \(generation 2\) ← server\.js changed; stopped in .*, port {port} free", Patience);
+        await fs.WaitForLineAsync($@"ready in \d+ ms on port {port} \(generation 2\) ← server\.js changed; (stopped in .*, )?port {port} free", Patience);
         Assert.Equal("v2", await Http.TryGetAsync(port));
     }
 

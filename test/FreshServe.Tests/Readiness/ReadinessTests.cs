@@ -91,10 +91,33 @@ public sealed class ReadinessTests
 
         File.WriteAllText(content, "two");
         var summary = await fs.WaitForLineAsync(@"ready in \d+ ms on port \d+ \(generation 2\)", Patience);
-        Assert.Matches($@"← page\.txt changed; stopped in \d+ ms, port {port} free after \d+ ms, started pid \d+", summary);
+        // The new generation started as soon as the port was free, the old one's stop reported apart; or, when the stop
+        // was over first, as with --stop-before-start.
+        Assert.Matches($@"← page\.txt changed; (port {port} free after \d+ ms, started pid \d+ \(generation 1 (stopped in \d+ ms|still stopping)\)|stopped in \d+ ms, port {port} free after \d+ ms, started pid \d+)$", summary);
+        await fs.WaitForLineAsync(@"stopped generation 1 in \d+ ms", Patience);
         Assert.Equal(1, fs.Count(@"stopped generation 1 in \d+ ms"));
         Assert.Equal(1, fs.Count($@"port {port} is free \(\d+ ms\)"));
         Assert.Equal(1, fs.Count(@"started .* \(pid \d+, generation 2\)"));
+    }
+
+    [Fact]
+    public async Task With_stop_before_start_the_old_tree_is_gone_before_the_new_one_starts()
+    {
+        using var folder = new TempFolder();
+        var content = folder.Write("page.txt", "one");
+        var port = FreePort.Get();
+        await using var fs = FreshServeProcess.Start(folder.Path,
+            ["watch", "-v", "--stop-before-start", "--", TestPaths.TestServer, "--port", port.ToString(), "--content", content]);
+        await fs.WaitForLineAsync(@"ready in \d+ ms on port \d+ \(generation 1\)", Patience);
+
+        File.WriteAllText(content, "two");
+        var summary = await fs.WaitForLineAsync(@"ready in \d+ ms on port \d+ \(generation 2\)", Patience);
+        Assert.Matches($@"← page\.txt changed; stopped in \d+ ms, port {port} free after \d+ ms, started pid \d+$", summary);
+        var lines = fs.Lines.ToList();
+        var stopped = lines.FindIndex(l => l.Contains("stopped generation 1 in", StringComparison.Ordinal));
+        var started = lines.FindIndex(l => Regex.IsMatch(l, @"started .* \(pid \d+, generation 2\)"));
+        Assert.InRange(stopped, 0, started - 1);
+        Assert.Equal(0, fs.Count("starting while generation"));
     }
 
     [Fact]

@@ -133,6 +133,38 @@ public sealed class FeedbackLoopEvidenceTests
         Assert.True(fs.Count(@"generation 3") == 0, fs.Output);
     }
 
+    [Fact]
+    public async Task A_server_writing_a_new_cache_file_at_each_start_too_quickly_to_be_seen_open_restarts_itself_at_most_once()
+    {
+        using var folder = new TempFolder();
+        // Written and closed in one call at import, as a cache or a start stamp is: /proc never shows it open.
+        var server = folder.Write("server.js", """
+            const fs = require("fs");
+            // After a pause, as a framework's own start-up work would take: not at the moment of a first look.
+            setTimeout(() => {
+                fs.mkdirSync("cache", { recursive: true });
+                fs.writeFileSync(`cache/start-${Date.now()}-${process.pid}`, "x");
+                require("http").createServer((_, res) => res.end("v1")).listen(Number(process.env.PORT), "127.0.0.1");
+            }, 100);
+            """);
+        var port = FreePort.Get();
+        await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--", "node", "server.js"],
+            new Dictionary<string, string> { ["PORT"] = port.ToString() });
+        await fs.WaitForLineAsync($@"ready in \d+ ms on port {port}", Patience);
+        await Task.Delay(Settle);
+        Assert.True(fs.Count(@"↻ .* restarting") <= 1, fs.Output);
+
+        File.WriteAllText(server, File.ReadAllText(server).Replace("v1", "v2", StringComparison.Ordinal));
+        Assert.Equal("v2", await Http.WaitForAsync(port, body => body == "v2", Patience));
+        var generations = fs.Count(@"↻ .* restarting");
+        await Task.Delay(Settle);
+        Assert.True(fs.Count(@"↻ .* restarting") == generations, fs.Output);
+        if (fs.Count(@"↻ cache") > 0)
+        {
+            Assert.Equal(1, fs.Count(@"cache/ is the server's own write"));
+        }
+    }
+
     private static string WriteGoApp(TempFolder folder, string message)
     {
         folder.Write("go.mod", "module app\n\ngo 1.19\n");

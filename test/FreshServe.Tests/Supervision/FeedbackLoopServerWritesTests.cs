@@ -96,6 +96,54 @@ public sealed class FeedbackLoopServerWritesTests
         }
     }
 
+    [Fact]
+    public void Only_new_files_in_one_folder_during_two_starts_in_a_row_are_taken_as_the_servers_and_never_an_edit()
+    {
+        using var folder = new TempFolder();
+        folder.Write("cache/.keep", "");
+        var page = folder.Write("views/index.html", "x");
+        var root = folder.Write("notes.txt", "x");
+        FileChange New(string path) => new(folder.File(path), ChangeKind.Created);
+        var writes = new ServerWrites([folder.Path], folder.Path, "node", ["server.js"]);
+
+        // Once is not a pattern.
+        writes.RecognizeRepeatedStartWrites([New("cache/a")], starting: true);
+        Assert.False(writes.MayBeOwn(folder.File("cache/a")));
+
+        // An edit, an editor's atomic save, a new file beside the sources, a burst after the start: never.
+        foreach (var (cause, now) in new[]
+        {
+            (new FileChange(page, ChangeKind.Changed), new FileChange(page, ChangeKind.Changed)),
+            (new FileChange(page, ChangeKind.Renamed), new FileChange(page, ChangeKind.Renamed)),
+            (new FileChange(root, ChangeKind.Created), new FileChange(root, ChangeKind.Created)),
+        })
+        {
+            writes.Restarted([cause], starting: true);
+            writes.RecognizeRepeatedStartWrites([now], starting: true);
+            Assert.False(writes.MayBeOwn(now.Path), now.ToString());
+        }
+
+        writes.Restarted([New("cache/a")], starting: false);
+        writes.RecognizeRepeatedStartWrites([New("cache/b")], starting: true);
+        Assert.False(writes.MayBeOwn(folder.File("cache/b")));
+        writes.Restarted([New("cache/a")], starting: true);
+        writes.RecognizeRepeatedStartWrites([New("cache/b")], starting: false);
+        Assert.False(writes.MayBeOwn(folder.File("cache/b")));
+
+        // With an edit in the burst that restarted the last start, the new files there are not alone: no pattern.
+        writes.Restarted([New("cache/a"), new FileChange(page, ChangeKind.Changed)], starting: true);
+        writes.RecognizeRepeatedStartWrites([New("cache/b")], starting: true);
+        Assert.False(writes.MayBeOwn(folder.File("cache/b")));
+
+        // New files in cache/ alone restarted the last start, and new ones come while this one starts: the server's.
+        writes.Restarted([New("cache"), New("cache/a")], starting: true);
+        writes.RecognizeRepeatedStartWrites([New("views/new.html")], starting: true);
+        Assert.False(writes.MayBeOwn(folder.File("views/new.html")));
+        writes.RecognizeRepeatedStartWrites([New("cache/b")], starting: true);
+        Assert.True(writes.MayBeOwn(folder.File("cache/c")));
+        Assert.False(writes.MayBeOwn(page));
+    }
+
     private static Process Start(string folder, string script)
     {
         var info = new ProcessStartInfo("/bin/sh", ["-c", script]) { WorkingDirectory = folder, UseShellExecute = false };

@@ -6,22 +6,87 @@ namespace FreshServe.Tests.Watching;
 public sealed class ChangeDebouncerTests
 {
     [Fact]
-    public async Task A_burst_is_taken_once_it_has_been_quiet_for_the_window()
+    public async Task A_single_save_is_taken_after_the_first_short_window()
     {
         var time = new FakeTimeProvider();
         var debouncer = new ChangeDebouncer(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2), time);
 
         debouncer.Post(Changed("/a"));
         var quiet = debouncer.WaitForQuietAsync(CancellationToken.None);
-        time.Advance(TimeSpan.FromMilliseconds(30));
-        debouncer.Post(Changed("/b"));
-        time.Advance(TimeSpan.FromMilliseconds(30));
-        Assert.False(quiet.IsCompleted, "the burst was cut while it was still going on");
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        debouncer.Post(Changed("/a")); // an editor's save is a few events within a millisecond
+        time.Advance(TimeSpan.FromMilliseconds(8));
+        Assert.False(quiet.IsCompleted, "taken before it was quiet for the first window");
 
-        time.Advance(TimeSpan.FromMilliseconds(25));
+        time.Advance(TimeSpan.FromMilliseconds(2));
         var burst = await quiet.WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.Equal(["/a", "/b"], burst.Select(c => c.Path));
+        Assert.Equal(["/a"], burst.Select(c => c.Path));
         Assert.Empty(debouncer.Pending);
+    }
+
+    [Fact]
+    public async Task A_burst_needs_as_much_quiet_as_it_lasted_up_to_the_window()
+    {
+        var time = new FakeTimeProvider();
+        var debouncer = new ChangeDebouncer(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2), time);
+
+        debouncer.Post(Changed("/a"));
+        var quiet = debouncer.WaitForQuietAsync(CancellationToken.None);
+        // A checkout: files keep coming with gaps under the first window, and a longer gap once the burst has lasted.
+        for (var i = 1; i <= 4; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(8));
+            debouncer.Post(Changed($"/f{i}"));
+            await Task.Yield();
+        }
+
+        time.Advance(TimeSpan.FromMilliseconds(30)); // the burst lasted 32 ms: a 30 ms gap does not end it
+        Assert.False(quiet.IsCompleted, "the burst was cut while it was still going on");
+        debouncer.Post(Changed("/b"));
+        for (var i = 0; i < 6; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(8));
+            debouncer.Post(Changed($"/g{i}"));
+            await Task.Yield();
+        }
+
+        time.Advance(TimeSpan.FromMilliseconds(49)); // lasted 110 ms: the full 50 ms window applies
+        Assert.False(quiet.IsCompleted, "taken before it was quiet for the whole window");
+        time.Advance(TimeSpan.FromMilliseconds(2));
+        var burst = await quiet.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(12, burst.Count);
+        Assert.Equal("/b", burst[5].Path);
+    }
+
+    [Fact]
+    public async Task A_bulk_write_gets_the_whole_window_at_once_even_when_its_writer_pauses_early()
+    {
+        var time = new FakeTimeProvider();
+        var debouncer = new ChangeDebouncer(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2), time);
+        for (var i = 0; i < 4; i++)
+        {
+            debouncer.Post(Changed($"/f{i}"));
+        }
+
+        var quiet = debouncer.WaitForQuietAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromMilliseconds(30)); // a loaded machine pauses the checkout
+        Assert.False(quiet.IsCompleted, "four files are more than one save: the burst was cut");
+        debouncer.Post(Changed("/f4"));
+        time.Advance(TimeSpan.FromMilliseconds(51));
+        Assert.Equal(5, (await quiet.WaitAsync(TimeSpan.FromSeconds(5))).Count);
+    }
+
+    [Fact]
+    public async Task The_servers_own_writes_are_judged_over_the_whole_window()
+    {
+        var time = new FakeTimeProvider();
+        var debouncer = new ChangeDebouncer(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2), time);
+        debouncer.Post(Changed("/generated"));
+        var quiet = debouncer.WaitForQuietAsync(CancellationToken.None, wholeWindow: true);
+        time.Advance(TimeSpan.FromMilliseconds(30));
+        Assert.False(quiet.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(21));
+        Assert.Single(await quiet.WaitAsync(TimeSpan.FromSeconds(5)));
     }
 
     [Fact]

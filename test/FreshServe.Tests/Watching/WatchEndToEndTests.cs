@@ -70,6 +70,31 @@ public sealed class WatchEndToEndTests
     }
 
     [Fact]
+    public async Task A_dot_env_file_the_gitignore_lists_is_still_watched_while_its_other_entries_are_not()
+    {
+        using var folder = new TempFolder();
+        // The usual .gitignore keeps secrets out of git; the server still reads them at start-up.
+        folder.Write(".gitignore", ".env\n.env.*\nsecret.txt\n");
+        var env = folder.Write(".env", "GREETING=one");
+        var local = folder.Write(".env.local", "A=1");
+        var secret = folder.Write("secret.txt", "x");
+        await using var fs = FreshServeProcess.Start(folder.Path,
+            ["watch", "--", "sh", "-c", "echo \"worker $(cat .env) generation $FRESHSERVE_GENERATION\"; exec sleep 600"]);
+        await fs.WaitForLineAsync(@"worker GREETING=one generation 1", Patience);
+
+        File.WriteAllText(env, "GREETING=two");
+        await fs.WaitForLineAsync(@"worker GREETING=two generation 2", Patience);
+        File.WriteAllText(local, "A=2");
+        await fs.WaitForLineAsync(@"generation 3\) ← \.env\.local changed", Patience);
+
+        // Other entries of the .gitignore still leave their files out: the next restart names only the edit.
+        File.WriteAllText(secret, "y");
+        File.WriteAllText(env, "GREETING=three");
+        await fs.WaitForLineAsync(@"worker GREETING=three generation 4", Patience);
+        Assert.DoesNotContain(fs.Lines, line => line.Contains("secret.txt", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Three_atomic_saves_give_three_restarts_named_after_the_saved_file()
     {
         using var folder = new TempFolder();

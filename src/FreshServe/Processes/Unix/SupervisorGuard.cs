@@ -11,7 +11,7 @@ namespace FreshServe.Processes.Unix;
 /// freshserve never writes to it. The guard blocks in <c>read</c> (no CPU while idle). When freshserve's process ends
 /// the kernel closes the write end, <c>read</c> sees end-of-file, and the guard kills (SIGSTOP, then SIGKILL, until a
 /// pass finds none) every process whose environment carries this session's tree token
-/// (<c>FRESHSERVE_TREE=&lt;random&gt;</c>, set in each worker's environment and inherited by everything it starts),
+/// (<c>FRESHSERVE_TREE=&lt;random&gt;.&lt;worker&gt;</c>, set in each worker's environment and inherited by everything it starts),
 /// together with the process group of each such process that leads one. The token is random per session, so the guard
 /// cannot match a process freshserve's workers did not start, and a reused pid does not carry it. Needs no root.
 /// The guard sits in its own process group and ignores SIGHUP/SIGINT/SIGTERM, so the terminal closing or Ctrl+C reach
@@ -29,10 +29,10 @@ internal sealed class SupervisorGuard
     private const string Script = """
         trap '' HUP INT TERM QUIT PIPE
         while read -r _; do :; done
-        token="FRESHSERVE_TREE=$1"
+        token="FRESHSERVE_TREE=$1."
         find() {
           if [ -d /proc/self ]; then
-            for f in $(grep -lzxF "$token" /proc/[0-9]*/environ 2>/dev/null); do p=${f#/proc/}; echo "${p%/environ}"; done
+            for f in $(grep -lzE "^$token[0-9]+\$" /proc/[0-9]*/environ 2>/dev/null); do p=${f#/proc/}; echo "${p%/environ}"; done
           else
             ps -A -E -ww -o pid= -o command= | grep -F " $token" | while read -r p _; do echo "$p"; done
           fi

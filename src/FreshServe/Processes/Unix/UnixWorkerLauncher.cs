@@ -20,6 +20,7 @@ public sealed class UnixWorkerLauncher : IWorkerLauncher
     // Random v4 GUIDs come from the OS's secure generator, without loading OpenSSL as RandomNumberGenerator does (5 MB RSS).
     private readonly string _token = Guid.NewGuid().ToString("N");
     private readonly Lazy<SupervisorGuard> _guard;
+    private int _started;
 
     public UnixWorkerLauncher()
     {
@@ -37,15 +38,18 @@ public sealed class UnixWorkerLauncher : IWorkerLauncher
     public IWorker Start(ProcessSpec spec)
     {
         var guard = _guard.Value;
+        // "<session>.<n>": the guard matches the session's part, a tree only its own, so the trees of two generations
+        // that overlap (the old one still stopping) never take each other's processes.
+        var token = $"{TokenVariable}={_token}.{Interlocked.Increment(ref _started)}";
         var argv = new List<string> { spec.FileName };
         argv.AddRange(spec.Arguments);
         var envp = spec.Environment
             .Where(kv => kv.Key != TokenVariable)
             .Select(kv => $"{kv.Key}={kv.Value}")
-            .Append($"{TokenVariable}={_token}");
+            .Append(token);
         var pid = PosixSpawn.Spawn(spec.FileName, argv, envp, spec.WorkingDirectory,
             stdinFrom: spec.DetachStdin ? -2 : -1, silenceOutput: false);
-        return new UnixWorker(pid, new WorkerTree(pid, $"{TokenVariable}={_token}", p => p == guard.Pid));
+        return new UnixWorker(pid, new WorkerTree(pid, token, p => p == guard.Pid));
     }
 }
 
@@ -147,11 +151,22 @@ internal sealed class UnixWorker : IWorker
 
         public bool SendGraceful(Cli.StopSignal signal)
         {
+            var number = Libc.SignalNumber(signal);
+            // The worker's own group first, in one call before any /proc read: the server learns of the stop at once.
+            // Only while the root is not yet reaped (its pid, the group's id, cannot have been reused then).
+            var groupFirst = !worker.Exited.IsCompleted && Libc.kill(-worker.Pid, number) == 0;
             var members = _tree.Refresh();
-            _tree.Signal(members, Libc.SignalNumber(signal));
+            // Each process is signalled once: a second SIGTERM makes uvicorn skip its graceful shutdown.
+            var rest = groupFirst ? members.Where(m => m.Group != worker.Pid).ToList() : members;
+            _tree.Signal(rest, number);
 
             // A stopped process (SIGTTIN from reading the terminal, SIGTSTP) keeps the signal pending until continued.
-            _tree.Signal(members, Libc.SIGCONT);
+            if (groupFirst)
+            {
+                Libc.kill(-worker.Pid, Libc.SIGCONT);
+            }
+
+            _tree.Signal(rest, Libc.SIGCONT);
             return true;
         }
 
