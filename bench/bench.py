@@ -10,6 +10,7 @@ import argparse
 import datetime
 import json
 import os
+import re
 import platform
 import random
 import re
@@ -568,14 +569,70 @@ def freshserve_start(peers, args):
 
 # ---------------------------------------------------------------- build settings
 
+JIT = ["-p:PublishAot=false"]  # the framework-dependent build (ReadyToRun), as the freshserve.any package runs it
 BUILD_VARIANTS = [
-    ("as in FreshServe.csproj", []),
-    ("ReadyToRun off", ["-p:PublishReadyToRun=false"]),
-    ("TieredCompilation off", ["-p:TieredCompilation=false"]),
-    ("TieredPGO off", ["-p:TieredPGO=false"]),
-    ("concurrent GC on", ["-p:ConcurrentGarbageCollection=true"]),
-    ("globalization with ICU", ["-p:InvariantGlobalization=false"]),
+    ("as in FreshServe.csproj (Native AOT)", []),
+    ("JIT: framework-dependent, ReadyToRun", JIT),
+    ("JIT, ReadyToRun off", JIT + ["-p:PublishReadyToRun=false"]),
+    ("JIT, TieredCompilation off", JIT + ["-p:TieredCompilation=false"]),
+    ("JIT, TieredPGO off", JIT + ["-p:TieredPGO=false"]),
+    ("JIT, concurrent GC on", JIT + ["-p:ConcurrentGarbageCollection=true"]),
+    ("JIT, globalization with ICU", JIT + ["-p:InvariantGlobalization=false"]),
 ]
+
+
+def fd_count(pid):
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return None
+
+
+def endurance(peers, args):
+    """RSS, private memory and open descriptors of one session over many restarts (`sleep` as the server, restarted by
+    rewriting a file), for the native build and the JIT build: memory must not grow with the restarts."""
+    jit_out = os.path.join(WORK, "freshserve-jit")
+    shutil.rmtree(jit_out, ignore_errors=True)
+    result = run(["dotnet", "publish", os.path.join(ROOT, "src", "FreshServe"), "-c", "Release", "-o", jit_out,
+                  "-nologo", "-v", "q", *JIT, *args.publish_arg])
+    builds = [("native (Native AOT)", peers.freshserve)]
+    if result.returncode == 0:
+        builds.append(("JIT (framework-dependent, ReadyToRun)", os.path.join(jit_out, "freshserve")))
+    else:
+        log(f"endurance: the JIT build failed: {result.stdout[-300:]}")
+    checkpoints = sorted({1, 10, args.endurance_restarts // 4, args.endurance_restarts // 2, args.endurance_restarts})
+    rows = []
+    for name, exe in builds:
+        folder = tempfile.mkdtemp(prefix="fsbench-endurance-")
+        trigger = os.path.join(folder, "app.txt")
+        with open(trigger, "w") as f:
+            f.write("0\n")
+        proc = Proc([exe, "watch", "--no-input", "--", "/bin/sleep", "100000"], cwd=folder)
+        try:
+            if not proc.wait_line(lambda text: "● started" in text, timeout=30):
+                rows.append({"name": name, "error": "no first start"})
+                continue
+            time.sleep(args.idle / 2)
+            samples = [{"restarts": 0, "rss_mb": rss_mb(proc.pid), "anon_mb": anon_mb(proc.pid), "fds": fd_count(proc.pid)}]
+            failed = None
+            for i in range(1, args.endurance_restarts + 1):
+                t0 = now()
+                with open(trigger, "w") as f:
+                    f.write(f"{i}\n")
+                if not proc.wait_line(lambda text: f"generation {i + 1})" in text and ("started" in text or "ready" in text), after=t0, timeout=30):
+                    failed = f"restart {i} not seen"
+                    break
+                if i in checkpoints:
+                    samples.append({"restarts": i, "rss_mb": rss_mb(proc.pid), "anon_mb": anon_mb(proc.pid),
+                                    "fds": fd_count(proc.pid)})
+            time.sleep(args.idle / 2)
+            samples.append({"restarts": "idle", "rss_mb": rss_mb(proc.pid), "anon_mb": anon_mb(proc.pid), "fds": fd_count(proc.pid)})
+            rows.append({"name": name, "samples": samples, **({"error": failed} if failed else {})})
+            log(f"endurance {name}: {samples}{' ' + failed if failed else ''}")
+        finally:
+            proc.stop(signal.SIGINT)
+            shutil.rmtree(folder, ignore_errors=True)
+    return rows
 
 
 def anon_mb(pid):
@@ -593,7 +650,7 @@ def build_variants(peers, args):
     """freshserve published with other start-up settings, measured in turns so load changes hit them all alike."""
     builds = []
     for name, props in BUILD_VARIANTS:
-        out = os.path.join(WORK, "variants", name.replace(" ", "-"))
+        out = os.path.join(WORK, "variants", re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-"))  # no ',' or ':' for -o
         shutil.rmtree(out, ignore_errors=True)
         result = run(["dotnet", "publish", os.path.join(ROOT, "src", "FreshServe"), "-c", "Release", "-o", out,
                       "-nologo", "-v", "q", *props, *args.publish_arg])
@@ -807,6 +864,9 @@ def main():
     parser.add_argument("--no-scale", action="store_true", help="skip the 1k/10k/100k-file trees")
     parser.add_argument("--no-variants", action="store_true",
                         help="skip comparing freshserve builds with other start-up settings (ReadyToRun, tiering, GC)")
+    parser.add_argument("--no-endurance", action="store_true",
+                        help="skip the memory and descriptors over many restarts (native and JIT builds)")
+    parser.add_argument("--endurance-restarts", type=int, help="restarts in the endurance run (default 200, quick 40)")
     parser.add_argument("--poll-flag", default="--poll", help="freshserve's polling option (default --poll)")
     parser.add_argument("--freshserve-arg", action="append", default=[], help="extra option for freshserve watch")
     parser.add_argument("--publish-arg", action="append", default=[], help="extra option for dotnet publish")
@@ -820,6 +880,7 @@ def main():
     args.scale_edits = 3 if args.quick else 5
     args.variant_runs = 3 if args.quick else 10
     args.variant_restarts = 3 if args.quick else 10
+    args.endurance_restarts = args.endurance_restarts or (40 if args.quick else 200)
     args.idle = 3.0 if args.quick else 10.0
     args.settle = 0.3
     args.gap = 0.2
@@ -871,6 +932,8 @@ def main():
                 app.cleanup()
         if not args.no_scale:
             report["scale"] = scale(peers, args)
+        if not args.no_endurance:
+            report["endurance"] = endurance(peers, args)
         if not args.no_variants:
             report["variants"] = build_variants(peers, args)
     finally:

@@ -102,6 +102,35 @@ def targets(report):
                      verdict(row["start_to_watching_ms"] <= 1000)))
     else:
         rows.append(("Watching starts within 1 s on 100k files with node_modules ignored", "not measured", "—"))
+    rows += native_targets(report)
+    return rows
+
+
+def native_targets(report):
+    """Issue 12's targets for the native build (bench runs the csproj's build: Native AOT on linux-x64)."""
+    rows = []
+    start = report.get("start") or {}
+    version = (start.get("version") or {}).get("median")
+    spawn = (start.get("to_first_spawn") or {}).get("median")
+    rows.append(("`freshserve --version` ≤ 10 ms median", f"{ms(version)} ms", verdict(None if version is None else version <= 10)))
+    rows.append(("Spawn to first worker ≤ 25 ms median", f"{ms(spawn)} ms", verdict(None if spawn is None else spawn <= 25)))
+    native = next((r for r in report.get("endurance") or [] if r["name"].startswith("native") and r.get("samples")), None)
+    if native:
+        samples = native["samples"]
+        idle = samples[0]["rss_mb"]
+        after = max(s["rss_mb"] for s in samples[1:] if s["rss_mb"] is not None)
+        rows.append(("Idle RSS in plain mode ≤ 20 MB (native)", f"{num(idle)} MB", verdict(idle is not None and idle <= 20)))
+        rows.append((f"RSS right after restarts ≤ 25 MB (native, up to {samples[-2]['restarts']} restarts)",
+                     f"at most {num(after)} MB", verdict(after <= 25)))
+        first, last = samples[1], samples[-2]
+        grew = last["rss_mb"] - first["rss_mb"] if last["rss_mb"] and first["rss_mb"] else None
+        rows.append((f"No growth over {last['restarts']} restarts (native: RSS, descriptors)",
+                     f"RSS {num(first['rss_mb'])} → {num(last['rss_mb'])} MB, descriptors {first['fds']} → {last['fds']}",
+                     verdict(None if grew is None else grew <= 2 and (last["fds"] or 0) <= (first["fds"] or 0) + 2)))
+    proxy = [row["rss_mb"] for app in report["apps"].values() if not app.get("skipped")
+             for key, row in app.items() if key.startswith("freshserve --proxy|") and row.get("rss_mb") is not None]
+    rows.append(("Proxy mode RSS ≤ 45 MB (after the edits)", f"{num(min(proxy))}–{num(max(proxy))} MB" if proxy else "not measured",
+                 verdict(max(proxy) <= 45 if proxy else None)))
     return rows
 
 
@@ -222,6 +251,21 @@ def render(report):
         s = start.get(key) or {}
         w(f"| {label} | {ms(s.get('median'))} | {ms(s.get('p90'))} | {ms(s.get('max'))} |")
     w("")
+
+    if report.get("endurance"):
+        w("### Memory over many restarts\n")
+        w("One session each, `sleep` as the server, restarted by rewriting a watched file and waiting for the restart "
+          "line; VmRSS, private (anonymous) memory and open descriptors of freshserve at each point, and after "
+          f"{report['idle_seconds'] / 2:.0f} s idle at the end.\n")
+        for row in report["endurance"]:
+            if not row.get("samples"):
+                w(f"- {row['name']}: failed: {row.get('error')}")
+                continue
+            w(f"**{row['name']}**{' (stopped early: ' + row['error'] + ')' if row.get('error') else ''}\n")
+            w("| restarts | RSS MB | anon MB | open fds |\n|---|---|---|---|")
+            for s in row["samples"]:
+                w(f"| {s['restarts']} | {num(s['rss_mb'])} | {num(s['anon_mb'])} | {s['fds'] if s['fds'] is not None else '—'} |")
+            w("")
 
     if report.get("variants"):
         w("### Start-up settings compared\n")

@@ -18,6 +18,8 @@ if (-not $NoTest) {
     New-Item -ItemType Directory -Force artifacts | Out-Null
     Invoke-Step 'test' { dotnet test FreshServe.sln -c Release --no-build --logger 'trx;LogFileName=tests.trx' --results-directory artifacts/test-results }
 }
-Get-ChildItem artifacts -Filter 'freshserve.*.nupkg' -ErrorAction SilentlyContinue | Remove-Item
-Invoke-Step 'pack' { dotnet pack src/FreshServe/FreshServe.csproj -c Release --no-build -o artifacts }
+Get-ChildItem artifacts -Filter 'freshserve*.nupkg' -ErrorAction SilentlyContinue | Remove-Item
+# The pointer package and the framework-dependent fallback; the Native AOT package is built on linux-x64 (build.sh).
+Invoke-Step 'pack (pointer)' { dotnet pack src/FreshServe/FreshServe.csproj -c Release --no-build -o artifacts -p:FreshServeNativePackage=false }
+Invoke-Step 'pack (any)' { dotnet pack src/FreshServe/FreshServe.csproj -c Release -r any -p:PublishAot=false -o artifacts }
 Get-ChildItem artifacts -Filter '*.nupkg'

@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using FreshServe.Ports;
 using FreshServe.Sessions;
@@ -6,28 +5,34 @@ using McMaster.Extensions.CommandLineUtils;
 
 namespace FreshServe.Cli;
 
-[Command(Name = "doctor", Description = "Explain what stands in the way: who holds a port, stale sessions, file watching in this folder.",
-    ThrowOnUnexpectedArgument = true)]
-public sealed class DoctorCommand
+/// <summary><c>freshserve doctor</c>: its options, and the report written to stdout.</summary>
+public static class DoctorCommand
 {
-    [Option("-h|--help", "Show help.", CommandOptionType.NoValue)]
-    public bool Help { get; set; }
+    public const string Description = "Explain what stands in the way: who holds a port, stale sessions, file watching in this folder.";
 
-    [Option("-p|--port <PORT>", "Also tell who holds this port, and whether FreshServe started it.", CommandOptionType.SingleValue)]
-    [Range(1, 65535, ErrorMessage = "--port must be between 1 and 65535")]
-    public int? Port { get; set; }
-
-    internal int OnExecute(CommandLineApplication app)
+    public static void Define(CommandLineApplication app)
     {
-        if (Help)
+        app.Description = Description;
+        app.ThrowOnUnexpectedArgument = true;
+        var help = FreshServeApp.HelpOption(app);
+        var port = app.Option<int?>("-p|--port <PORT>", "Also tell who holds this port, and whether FreshServe started it.", CommandOptionType.SingleValue);
+        app.OnExecute(() =>
         {
-            app.ShowHelp(usePager: false);
-            return ExitCodes.Ok;
-        }
+            if (help.HasValue())
+            {
+                app.ShowHelp(usePager: false);
+                return ExitCodes.Ok;
+            }
 
-        var report = new DoctorReport(SessionRegistry.ForCurrentUser(), Environment.CurrentDirectory);
-        Console.Out.Write(report.Write(Port));
-        return ExitCodes.Ok;
+            if (port.ParsedValue is < 1 or > 65535)
+            {
+                throw new UsageException("--port must be between 1 and 65535");
+            }
+
+            var report = new DoctorReport(SessionRegistry.ForCurrentUser(), Environment.CurrentDirectory);
+            Console.Out.Write(report.Write(port.ParsedValue));
+            return ExitCodes.Ok;
+        });
     }
 }
 

@@ -10,19 +10,7 @@ public static class FreshServeApp
     {
         try
         {
-            var app = new CommandLineApplication<RootCommand>();
-            // The default conventions minus UseDefaultHelpOption: its handler pipes help into a pager on a terminal.
-            app.Conventions
-                .UseAttributes()
-                .SetAppNameFromEntryAssembly()
-                .SetRemainingArgsPropertyOnModel()
-                .SetSubcommandPropertyOnModel()
-                .SetParentPropertyOnModel()
-                .UseOnExecuteMethodFromModel()
-                .UseOnValidateMethodFromModel()
-                .UseOnValidationErrorMethodFromModel()
-                .UseConstructorInjection()
-                .UseCommandNameFromModelType();
+            using var app = RootCommand.Create();
             app.ValidationErrorHandler = result => throw new UsageException(result.ErrorMessage ?? "invalid arguments");
             foreach (var command in app.Commands)
             {
@@ -47,6 +35,10 @@ public static class FreshServeApp
             return code;
         }
     }
+
+    /// <summary>-h|--help, handled by each command itself: CommandLineUtils' own help option pipes help into a pager on a terminal.</summary>
+    internal static CommandOption HelpOption(CommandLineApplication app) =>
+        app.Option("-h|--help", "Show help.", CommandOptionType.NoValue);
 
     private static Exception? Unwrap(Exception e)
     {

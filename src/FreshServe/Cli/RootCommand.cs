@@ -3,28 +3,51 @@ using McMaster.Extensions.CommandLineUtils;
 
 namespace FreshServe.Cli;
 
-[Command(Name = "freshserve", FullName = "FreshServe",
-    Description = "Keeps a development server fresh: on every save it stops the whole old server tree, proves the port is free, starts the new server and tells you when the new code is served.",
-    ExtendedHelpText = """
+/// <summary><c>freshserve</c> itself: its help, its version, and the watch and doctor commands.</summary>
+public static class RootCommand
+{
+    public static string Version =>
+        typeof(RootCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static CommandLineApplication Create()
+    {
+        var app = new CommandLineApplication
+        {
+            Name = "freshserve",
+            FullName = "FreshServe",
+            Description = "Keeps a development server fresh: on every save it stops the whole old server tree, proves the port is free, starts the new server and tells you when the new code is served.",
+            ExtendedHelpText = """
 
 Run 'freshserve watch --help' for the watch options, and 'freshserve doctor' when something is in the way.
 
 Example:
   freshserve watch -- uvicorn web_app:app --port 8001
-""")]
-[Subcommand(typeof(WatchCommand), typeof(DoctorCommand))]
-[VersionOptionFromMember("--version", MemberName = nameof(Version))]
-public sealed class RootCommand
-{
-    [Option("-h|--help", "Show help.", CommandOptionType.NoValue)]
-    public bool Help { get; set; }
+""",
+            ThrowOnUnexpectedArgument = true,
+        };
+        app.VersionOption("--version", () => Version);
+        var help = FreshServeApp.HelpOption(app);
+        app.Command("watch", watch =>
+        {
+            var watchHelp = FreshServeApp.HelpOption(watch);
+            var read = WatchCommandLine.Define(watch);
+            watch.OnExecute(async () =>
+            {
+                if (watchHelp.HasValue())
+                {
+                    watch.ShowHelp(usePager: false);
+                    return ExitCodes.Ok;
+                }
 
-    public static string Version =>
-        typeof(RootCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
-
-    internal int OnExecute(CommandLineApplication app)
-    {
-        app.ShowHelp(usePager: false);
-        return Help ? ExitCodes.Ok : ExitCodes.Usage;
+                return await WatchCommand.RunAsync(read()).ConfigureAwait(false);
+            });
+        });
+        app.Command("doctor", DoctorCommand.Define);
+        app.OnExecute(() =>
+        {
+            app.ShowHelp(usePager: false);
+            return help.HasValue() ? ExitCodes.Ok : ExitCodes.Usage;
+        });
+        return app;
     }
 }

@@ -265,7 +265,7 @@ public static class ConfigFile
         private string ReadProxyHost(string key)
         {
             var text = ReadString(key);
-            return WatchCommand.IsValidProxyHost(text) ? text : throw Error($"'{key}': '{text}' is not localhost, * or an IP address");
+            return WatchResolver.IsValidProxyHost(text) ? text : throw Error($"'{key}': '{text}' is not localhost, * or an IP address");
         }
 
         private IReadOnlyList<string> ReadCommand(string key)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 
 namespace FreshServe.Logging;
 
@@ -24,6 +25,9 @@ public static class LoggingSetup
                 options.FormatterName = CompactConsoleFormatter.FormatterName;
                 options.LogToStandardErrorThreshold = LogLevel.Trace;
             })
-            .AddConsoleFormatter<CompactConsoleFormatter, CompactConsoleFormatterOptions>(options => options.UseColor = color));
+            // Registered by hand: AddConsoleFormatter<T, TOptions> also binds TOptions to configuration, which needs
+            // reflection the native build does not have (RequiresDynamicCode); freshserve has no logging configuration.
+            .Services.AddSingleton<ConsoleFormatter>(
+                new CompactConsoleFormatter(Options.Create(new CompactConsoleFormatterOptions { UseColor = color }))));
     }
 }

@@ -84,10 +84,10 @@ public sealed class DurationTests
     {
         using var folder = new TempFolder();
         folder.Write("freshserve.json", """{ "command": "sh -c true", "debounce": 0, "stopTimeout": "0" }""");
-        var settings = new WatchCommand().ToSettings(folder.Path);
+        var settings = new WatchArguments().ToSettings(folder.Path);
         Assert.Equal(TimeSpan.Zero, settings.Debounce);
         Assert.Equal(TimeSpan.Zero, settings.Stop.Timeout);
-        Assert.Equal(TimeSpan.Zero, new WatchCommand { Debounce = "0", RemainingArguments = ["sh"] }.ToSettings(folder.Path).Debounce);
+        Assert.Equal(TimeSpan.Zero, new WatchArguments { Debounce = "0", RemainingArguments = ["sh"] }.ToSettings(folder.Path).Debounce);
     }
 
     [Fact]
@@ -98,9 +98,9 @@ public sealed class DurationTests
             { "command": "sh -c true", "debounce": "1.5s", "pollInterval": "250ms", "stopTimeout": "2m",
               "portTimeout": "750ms", "readyTimeout": "45s" }
             """);
-        var fromFile = new WatchCommand().ToSettings(folder.Path);
+        var fromFile = new WatchArguments().ToSettings(folder.Path);
         using var empty = new TempFolder();
-        var fromCommandLine = new WatchCommand
+        var fromCommandLine = new WatchArguments
         {
             Debounce = "1.5s",
             PollInterval = "250ms",

@@ -46,7 +46,7 @@ public sealed class ParsingTests
     {
         using var folder = new TempFolder();
         Directory.CreateDirectory(folder.File("sub"));
-        var settings = new WatchCommand { Watch = ["sub", "sub/", "./sub"], RemainingArguments = ["sleep", "1"] }.ToSettings(folder.Path);
+        var settings = new WatchArguments { Watch = ["sub", "sub/", "./sub"], RemainingArguments = ["sleep", "1"] }.ToSettings(folder.Path);
         Assert.Equal([folder.File("sub")], settings.WatchRoots);
     }
 

@@ -21,7 +21,7 @@ public sealed class PortSourceTests
     public void The_source_names_what_was_written(string commandLine, int port, string source)
     {
         using var folder = new TempFolder();
-        var settings = new WatchCommand { RemainingArguments = commandLine.Split(' ') }.ToSettings(folder.Path);
+        var settings = new WatchArguments { RemainingArguments = commandLine.Split(' ') }.ToSettings(folder.Path);
         Assert.Equal(port, settings.Port);
         Assert.Equal(source, settings.PortSource);
     }
@@ -32,8 +32,8 @@ public sealed class PortSourceTests
         using var folder = new TempFolder();
         folder.Write("package.json", """{ "scripts": { "dev": "node server.js --port 3005", "web": "vite --port 5180" } }""");
 
-        var dev = new WatchCommand { RemainingArguments = ["npm", "run", "dev"] }.ToSettings(folder.Path);
-        var web = new WatchCommand { RemainingArguments = ["npm", "run", "web"] }.ToSettings(folder.Path);
+        var dev = new WatchArguments { RemainingArguments = ["npm", "run", "dev"] }.ToSettings(folder.Path);
+        var web = new WatchArguments { RemainingArguments = ["npm", "run", "web"] }.ToSettings(folder.Path);
 
         Assert.Equal(3005, dev.Port);
         Assert.Equal("'--port 3005' in the 'dev' script in package.json", dev.PortSource);
@@ -44,14 +44,14 @@ public sealed class PortSourceTests
     public void Freshserves_own_option_the_config_file_and_variables_are_named()
     {
         using var folder = new TempFolder();
-        Assert.Equal("--port", new WatchCommand { Port = 8100, RemainingArguments = ["node", "server.js"] }.ToSettings(folder.Path).PortSource);
+        Assert.Equal("--port", new WatchArguments { Port = 8100, RemainingArguments = ["node", "server.js"] }.ToSettings(folder.Path).PortSource);
         Assert.Equal("PORT=8101 in --env",
-            new WatchCommand { Env = ["PORT=8101"], RemainingArguments = ["node", "server.js"] }.ToSettings(folder.Path).PortSource);
+            new WatchArguments { Env = ["PORT=8101"], RemainingArguments = ["node", "server.js"] }.ToSettings(folder.Path).PortSource);
         Assert.Equal("UVICORN_PORT=8102 in --env",
-            new WatchCommand { Env = ["UVICORN_PORT=8102"], RemainingArguments = ["uvicorn", "app:app"] }.ToSettings(folder.Path).PortSource);
+            new WatchArguments { Env = ["UVICORN_PORT=8102"], RemainingArguments = ["uvicorn", "app:app"] }.ToSettings(folder.Path).PortSource);
 
         folder.Write("freshserve.json", """{ "port": 8103, "command": ["node", "server.js"] }""");
-        var fromFile = new WatchCommand().ToSettings(folder.Path);
+        var fromFile = new WatchArguments().ToSettings(folder.Path);
         Assert.Equal(8103, fromFile.Port);
         Assert.Equal("'port' in freshserve.json", fromFile.PortSource);
     }
@@ -60,7 +60,7 @@ public sealed class PortSourceTests
     public void With_no_port_anywhere_there_is_no_source_and_the_port_is_left_to_observation()
     {
         using var folder = new TempFolder();
-        var settings = new WatchCommand { RemainingArguments = ["sh", "-c", "node server.js 34907"] }.ToSettings(folder.Path);
+        var settings = new WatchArguments { RemainingArguments = ["sh", "-c", "node server.js 34907"] }.ToSettings(folder.Path);
         Assert.Null(settings.Port);
         Assert.Null(settings.PortSource);
     }

@@ -87,7 +87,7 @@ public sealed class ConfigFileTests
             { "command": ["sh", "-c", "sleep 1"], "port": 8001, "debounce": "120ms", "stopTimeout": "2s",
               "env": { "A": "file", "B": "file" }, "quiet": true, "restartOnCrash": true, "watch": ["."] }
             """);
-        var command = new WatchCommand
+        var command = new WatchArguments
         {
             Port = 9001,
             Verbose = true,
@@ -114,7 +114,7 @@ public sealed class ConfigFileTests
         var config = project.Write("conf/dev.json", """{ "command": "sh -c true", "watch": ["../src"] }""");
         using var elsewhere = new TempFolder();
 
-        var settings = new WatchCommand { Config = config }.ToSettings(elsewhere.Path);
+        var settings = new WatchArguments { Config = config }.ToSettings(elsewhere.Path);
         Assert.Equal([Path.Combine(project.Path, "src")], settings.WatchRoots);
         Assert.Equal("sh", settings.Command);
         Assert.Equal(["-c", "true"], settings.CommandArguments);

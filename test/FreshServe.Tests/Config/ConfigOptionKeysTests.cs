@@ -1,4 +1,3 @@
-using System.Reflection;
 using FreshServe.Cli;
 using FreshServe.Config;
 using FreshServe.Presets;
@@ -13,10 +12,10 @@ public sealed class ConfigOptionKeysTests
     [Fact]
     public void Every_command_line_option_has_a_config_key()
     {
-        var options = typeof(WatchCommand).GetProperties()
-            .Select(p => p.GetCustomAttribute<OptionAttribute>()?.Template)
+        using var watch = RootCommand.Create().Commands.Single(c => c.Name == "watch");
+        var options = watch.GetOptions()
+            .Select(o => o.LongName)
             .OfType<string>()
-            .Select(template => template.Split('|').Single(part => part.StartsWith("--", StringComparison.Ordinal)).Split(' ')[0][2..])
             .Where(name => name is not ("help" or "config"))
             .ToList();
         Assert.Contains("poll-interval", options);
@@ -38,7 +37,7 @@ public sealed class ConfigOptionKeysTests
               "noDefaultIgnore": true, "noGitignore": true, "poll": true, "pollInterval": "250ms", "replace": true }
             """);
 
-        var settings = new WatchCommand().ToSettings(folder.Path);
+        var settings = new WatchArguments().ToSettings(folder.Path);
         Assert.Equal(["*.py"], settings.Watching.Include);
         Assert.Equal(["**/test_*.py", "tmp/**"], settings.Watching.Exclude);
         Assert.False(settings.Watching.DefaultIgnores);
@@ -56,7 +55,7 @@ public sealed class ConfigOptionKeysTests
             { "command": ["sh", "-c", "true"], "include": ["*.txt"], "exclude": ["a/**"], "pollInterval": "250ms", "poll": false }
             """);
 
-        var settings = new WatchCommand { Include = ["*.py"], PollInterval = "0.9s", Poll = true }.ToSettings(folder.Path);
+        var settings = new WatchArguments { Include = ["*.py"], PollInterval = "0.9s", Poll = true }.ToSettings(folder.Path);
         Assert.Equal(["*.py"], settings.Watching.Include);
         Assert.Equal(["a/**"], settings.Watching.Exclude);
         Assert.Equal(TimeSpan.FromMilliseconds(900), settings.Watching.PollInterval);
@@ -68,22 +67,22 @@ public sealed class ConfigOptionKeysTests
     public void Only_comes_from_the_command_line_the_file_or_a_self_reloading_preset_and_include_adds()
     {
         using var folder = new TempFolder();
-        var uvicorn = new WatchCommand { RemainingArguments = ["uvicorn", "web_app:app"], Include = ["*.yaml"] }.ToSettings(folder.Path);
+        var uvicorn = new WatchArguments { RemainingArguments = ["uvicorn", "web_app:app"], Include = ["*.yaml"] }.ToSettings(folder.Path);
         Assert.Empty(uvicorn.Watching.Only);
         Assert.Equal(["*.yaml"], uvicorn.Watching.Include);
 
-        var vite = new WatchCommand { RemainingArguments = ["vite"], Include = ["*.yaml"] }.ToSettings(folder.Path);
+        var vite = new WatchArguments { RemainingArguments = ["vite"], Include = ["*.yaml"] }.ToSettings(folder.Path);
         Assert.Equal(PresetCatalog.Vite.WatchOnly, vite.Watching.Only);
         Assert.Equal(["*.yaml"], vite.Watching.Include);
 
-        var replaced = new WatchCommand { RemainingArguments = ["vite"], Only = ["src/**"] }.ToSettings(folder.Path);
+        var replaced = new WatchArguments { RemainingArguments = ["vite"], Only = ["src/**"] }.ToSettings(folder.Path);
         Assert.Equal(["src/**"], replaced.Watching.Only);
 
-        var noPreset = new WatchCommand { Preset = "none", RemainingArguments = ["vite"] }.ToSettings(folder.Path);
+        var noPreset = new WatchArguments { Preset = "none", RemainingArguments = ["vite"] }.ToSettings(folder.Path);
         Assert.Empty(noPreset.Watching.Only);
 
         folder.Write("freshserve.json", """{ "only": ["*.html"], "include": ["*.css"] }""");
-        var fromFile = new WatchCommand { RemainingArguments = ["vite"] }.ToSettings(folder.Path);
+        var fromFile = new WatchArguments { RemainingArguments = ["vite"] }.ToSettings(folder.Path);
         Assert.Equal(["*.html"], fromFile.Watching.Only);
         Assert.Equal(["*.css"], fromFile.Watching.Include);
     }
@@ -96,13 +95,13 @@ public sealed class ConfigOptionKeysTests
             { "command": ["sh", "-c", "true"], "proxy": 8100, "proxyHost": "*", "keepCacheHeaders": true, "noLiveReload": true }
             """);
 
-        var fromFile = new WatchCommand().ToSettings(folder.Path).Proxy!;
+        var fromFile = new WatchArguments().ToSettings(folder.Path).Proxy!;
         Assert.Equal(8100, fromFile.Port);
         Assert.Equal("*", fromFile.Host);
         Assert.True(fromFile.KeepCacheHeaders);
         Assert.False(fromFile.LiveReload);
 
-        var overridden = new WatchCommand { Proxy = 8200, ProxyHost = "127.0.0.1" }.ToSettings(folder.Path).Proxy!;
+        var overridden = new WatchArguments { Proxy = 8200, ProxyHost = "127.0.0.1" }.ToSettings(folder.Path).Proxy!;
         Assert.Equal(8200, overridden.Port);
         Assert.Equal("127.0.0.1", overridden.Host);
     }
@@ -112,7 +111,7 @@ public sealed class ConfigOptionKeysTests
     {
         using var folder = new TempFolder();
         folder.Write("freshserve.json", """{ "command": ["sh", "-c", "true"], "port": 8001 }""");
-        var settings = new WatchCommand { Proxy = 8100 }.ToSettings(folder.Path);
+        var settings = new WatchArguments { Proxy = 8100 }.ToSettings(folder.Path);
         Assert.Equal(8100, settings.Proxy!.Port);
         Assert.Null(settings.Port);
     }
@@ -125,7 +124,7 @@ public sealed class ConfigOptionKeysTests
     {
         using var folder = new TempFolder();
         var path = folder.Write("freshserve.json", json);
-        var error = Assert.Throws<UsageException>(() => new WatchCommand().ToSettings(folder.Path));
+        var error = Assert.Throws<UsageException>(() => new WatchArguments().ToSettings(folder.Path));
         Assert.StartsWith(path + ": ", error.Message);
         Assert.Contains(expected, error.Message);
     }

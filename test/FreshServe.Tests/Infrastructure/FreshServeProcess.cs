@@ -25,21 +25,13 @@ public sealed partial class FreshServeProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
-    /// <param name="wrapper">A command that runs freshserve (e.g. unshare ...), given the dotnet host and its arguments.</param>
+    /// <param name="wrapper">A command that runs freshserve (e.g. unshare ...), given <see cref="TestPaths.FreshServeCommand"/> and its arguments.</param>
     public static FreshServeProcess Start(string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? env = null,
         IReadOnlyList<string>? wrapper = null)
     {
-        var info = NewStartInfo(wrapper?[0] ?? TestPaths.DotnetHost, workingDirectory);
-        if (wrapper is not null)
-        {
-            foreach (var arg in wrapper.Skip(1).Append(TestPaths.DotnetHost))
-            {
-                info.ArgumentList.Add(arg);
-            }
-        }
-
-        info.ArgumentList.Add(TestPaths.FreshServeDll);
-        foreach (var arg in args)
+        var command = (wrapper ?? []).Concat(TestPaths.FreshServeCommand).ToList();
+        var info = NewStartInfo(command[0], workingDirectory);
+        foreach (var arg in command.Skip(1).Concat(args))
         {
             info.ArgumentList.Add(arg);
         }
@@ -56,7 +48,7 @@ public sealed partial class FreshServeProcess : IAsyncDisposable
         // script runs the command through $SHELL -c; dash (/bin/sh on Debian, and what script uses when SHELL is unset)
         // does not exec a lone command, and Ctrl+C would then kill that shell too. exec makes freshserve the
         // terminal's session leader whatever the shell.
-        var command = "exec " + string.Join(' ', new[] { TestPaths.DotnetHost, TestPaths.FreshServeDll }.Concat(args).Select(ShellQuote));
+        var command = "exec " + string.Join(' ', TestPaths.FreshServeCommand.Concat(args).Select(ShellQuote));
         var info = NewStartInfo("script", workingDirectory);
         info.Environment["SHELL"] = "/bin/sh";
         foreach (var arg in new[] { "-qfec", command, "/dev/null" })

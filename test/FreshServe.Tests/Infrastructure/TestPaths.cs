@@ -14,6 +14,17 @@ public static class TestPaths
     /// <summary>freshserve.dll, copied into the test output through the project reference.</summary>
     public static string FreshServeDll => Path.Combine(TestBin, "freshserve.dll");
 
+    /// <summary>
+    /// FRESHSERVE_UNDER_TEST: a freshserve executable to test instead of the JIT build, e.g. the Native AOT binary from
+    /// the linux-x64 tool package or the one a wheel installed (build/build.sh runs a subset of the suite that way).
+    /// </summary>
+    public static string? FreshServeUnderTest =>
+        Environment.GetEnvironmentVariable("FRESHSERVE_UNDER_TEST") is { Length: > 0 } path ? Path.GetFullPath(path) : null;
+
+    /// <summary>The command that runs the freshserve under test: the given executable, else <c>dotnet freshserve.dll</c>.</summary>
+    public static IReadOnlyList<string> FreshServeCommand =>
+        FreshServeUnderTest is { } executable ? [executable] : [DotnetHost, FreshServeDll];
+
     /// <summary>The test server's app host (an executable), built alongside the tests.</summary>
     public static string TestServer
     {

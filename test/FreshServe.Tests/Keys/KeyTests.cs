@@ -111,7 +111,7 @@ public sealed class KeyTests
         // An interactive bash (job control on) in a pseudo-terminal runs freshserve with a trailing &: reading keys
         // from the background would stop it with SIGTTIN.
         using var folder = new TempFolder();
-        var freshserve = $"'{TestPaths.DotnetHost}' '{TestPaths.FreshServeDll}' watch -- sleep 30";
+        var freshserve = string.Join(' ', TestPaths.FreshServeCommand.Select(part => $"'{part}'")) + " watch -- sleep 30";
         var script = $"{freshserve} & sleep 4; jobs -l; kill -INT %1; wait %1; echo exit=$?";
         var info = new System.Diagnostics.ProcessStartInfo("script")
         {
@@ -131,7 +131,7 @@ public sealed class KeyTests
         Assert.True(run.WaitForExit(TimeSpan.FromSeconds(60)), "the shell did not finish");
         var text = (await output).Replace("\r", string.Empty, StringComparison.Ordinal);
 
-        Assert.Matches(@"\d+ Running\s+.*freshserve\.dll'? watch", text);
+        Assert.Matches(@"\d+ Running\s+.*freshserve(\.dll)?'? watch", text);
         Assert.DoesNotContain("keys:", text);
         Assert.Contains("nothing left running", text);
         Assert.Contains("exit=0", text);

@@ -42,7 +42,7 @@ public sealed class PresetTests
     public void The_preset_and_its_port_come_from_the_command(string commandLine, string preset, int? port)
     {
         using var folder = new TempFolder();
-        var settings = new WatchCommand { RemainingArguments = commandLine.Split(' ') }.ToSettings(folder.Path);
+        var settings = new WatchArguments { RemainingArguments = commandLine.Split(' ') }.ToSettings(folder.Path);
         Assert.Equal(preset, settings.PresetName);
         Assert.Equal(port, settings.Port);
     }
@@ -65,7 +65,7 @@ public sealed class PresetTests
     public void Servers_that_read_PORT_get_their_port_from_it(string commandLine, int expected)
     {
         using var folder = new TempFolder();
-        var settings = new WatchCommand { RemainingArguments = commandLine.Split(' '), Env = ["PORT=3002"] }.ToSettings(folder.Path);
+        var settings = new WatchArguments { RemainingArguments = commandLine.Split(' '), Env = ["PORT=3002"] }.ToSettings(folder.Path);
         Assert.Equal(expected, settings.Port);
     }
 
@@ -87,7 +87,7 @@ public sealed class PresetTests
         folder.Write("api/Properties/launchSettings.json", settings.Replace("5124", "5224", StringComparison.Ordinal));
 
         int? PortOf(string commandLine, params string[] env) =>
-            new WatchCommand { RemainingArguments = commandLine.Split(' '), Env = env }.ToSettings(folder.Path).Port;
+            new WatchArguments { RemainingArguments = commandLine.Split(' '), Env = env }.ToSettings(folder.Path).Port;
 
         Assert.Equal(7123, PortOf("dotnet run"));
         Assert.Equal(5124, PortOf("dotnet run --launch-profile http"));
@@ -105,7 +105,7 @@ public sealed class PresetTests
 
         var dev = PresetCatalog.Recognize("npm", ["run", "dev"], folder.Path)!;
         Assert.Equal("vite", dev.Preset.Name);
-        Assert.Equal(5180, new WatchCommand { RemainingArguments = ["npm", "run", "dev"] }.ToSettings(folder.Path).Port);
+        Assert.Equal(5180, new WatchArguments { RemainingArguments = ["npm", "run", "dev"] }.ToSettings(folder.Path).Port);
         Assert.Equal("node", PresetCatalog.Recognize("npm", ["start"], folder.Path)!.Preset.Name);
         var watch = PresetCatalog.Recognize("npm", ["run", "watch"], folder.Path)!;
         Assert.Contains("runs nodemon", watch.ReloaderWarning(NoEnv));
@@ -117,11 +117,11 @@ public sealed class PresetTests
         using var folder = new TempFolder();
         folder.Write("package.json", """{ "scripts": { "dev": "next dev --turbopack", "other": "next dev -p 3007" } }""");
 
-        var dev = new WatchCommand { RemainingArguments = ["npm", "run", "dev"] }.ToSettings(folder.Path);
+        var dev = new WatchArguments { RemainingArguments = ["npm", "run", "dev"] }.ToSettings(folder.Path);
         Assert.Equal("next", dev.PresetName);
         Assert.Equal(3000, dev.Port);
         Assert.Equal(["next.config.*", "package.json", ".env", ".env.*"], dev.Watching.Only);
-        Assert.Equal(3007, new WatchCommand { RemainingArguments = ["npm", "run", "other"] }.ToSettings(folder.Path).Port);
+        Assert.Equal(3007, new WatchArguments { RemainingArguments = ["npm", "run", "other"] }.ToSettings(folder.Path).Port);
         Assert.Null(PresetCatalog.Recognize("next", ["build"], folder.Path));
     }
 
@@ -161,11 +161,11 @@ public sealed class PresetTests
     public void Preset_none_turns_recognition_off_and_a_named_preset_applies_to_any_command()
     {
         using var folder = new TempFolder();
-        var off = new WatchCommand { Preset = "none", RemainingArguments = ["uvicorn", "app:app"] }.ToSettings(folder.Path);
+        var off = new WatchArguments { Preset = "none", RemainingArguments = ["uvicorn", "app:app"] }.ToSettings(folder.Path);
         Assert.Null(off.PresetName);
         Assert.Null(off.Port);
 
-        var named = new WatchCommand { Preset = "flask", RemainingArguments = ["./run-my-flask.sh"] }.ToSettings(folder.Path);
+        var named = new WatchArguments { Preset = "flask", RemainingArguments = ["./run-my-flask.sh"] }.ToSettings(folder.Path);
         Assert.Equal("flask", named.PresetName);
         Assert.Equal(5000, named.Port);
     }
@@ -174,7 +174,7 @@ public sealed class PresetTests
     public void Python_presets_turn_off_bytecode_writes_unless_the_user_says_otherwise()
     {
         using var folder = new TempFolder();
-        var settings = new WatchCommand { RemainingArguments = ["gunicorn", "app:app"], Env = ["PYTHONUNBUFFERED=0"] }.ToSettings(folder.Path);
+        var settings = new WatchArguments { RemainingArguments = ["gunicorn", "app:app"], Env = ["PYTHONUNBUFFERED=0"] }.ToSettings(folder.Path);
         var env = FreshServe.Supervision.WorkerEnvironment.Build(settings, 1, []);
         Assert.Equal("1", env["PYTHONDONTWRITEBYTECODE"]);
         Assert.Equal("0", env["PYTHONUNBUFFERED"]);

@@ -22,7 +22,7 @@ public sealed class PresetStopSignalTests
     public void The_preset_picks_the_stop_signal_when_the_user_gives_none(string commandLine, StopSignal expected)
     {
         using var folder = new TempFolder();
-        var settings = new WatchCommand { RemainingArguments = commandLine.Split(' ') }.ToSettings(folder.Path);
+        var settings = new WatchArguments { RemainingArguments = commandLine.Split(' ') }.ToSettings(folder.Path);
         Assert.Equal(expected, settings.Stop.Signal);
     }
 
@@ -31,11 +31,11 @@ public sealed class PresetStopSignalTests
     {
         using var folder = new TempFolder();
         Assert.Equal(StopSignal.Term,
-            new WatchCommand { StopSignal = "SIGTERM", RemainingArguments = ["go", "run", "."] }.ToSettings(folder.Path).Stop.Signal);
+            new WatchArguments { StopSignal = "SIGTERM", RemainingArguments = ["go", "run", "."] }.ToSettings(folder.Path).Stop.Signal);
 
         folder.Write("freshserve.json", """{ "command": ["go", "run", "."], "stopSignal": "SIGHUP" }""");
-        Assert.Equal(StopSignal.Hup, new WatchCommand().ToSettings(folder.Path).Stop.Signal);
-        Assert.Equal(StopSignal.Quit, new WatchCommand { StopSignal = "QUIT" }.ToSettings(folder.Path).Stop.Signal);
+        Assert.Equal(StopSignal.Hup, new WatchArguments().ToSettings(folder.Path).Stop.Signal);
+        Assert.Equal(StopSignal.Quit, new WatchArguments { StopSignal = "QUIT" }.ToSettings(folder.Path).Stop.Signal);
     }
 
     [Fact]

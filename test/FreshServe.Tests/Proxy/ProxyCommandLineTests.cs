@@ -30,13 +30,13 @@ public sealed class ProxyCommandLineTests
 
         // Run without FreshServeProcess: the message names the holder's pid (this test host), which it would treat
         // as a leftover worker.
-        var info = new System.Diagnostics.ProcessStartInfo(TestPaths.DotnetHost)
+        var info = new System.Diagnostics.ProcessStartInfo(TestPaths.FreshServeCommand[0])
         {
             WorkingDirectory = folder.Path,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in new[] { TestPaths.FreshServeDll, "watch", "--proxy", port.ToString(), "--proxy-host", "127.0.0.1", "--", TestPaths.WebTestServer, "--port", "{port}" })
+        foreach (var arg in TestPaths.FreshServeCommand.Skip(1).Concat(["watch", "--proxy", port.ToString(), "--proxy-host", "127.0.0.1", "--", TestPaths.WebTestServer, "--port", "{port}"]))
         {
             info.ArgumentList.Add(arg);
         }

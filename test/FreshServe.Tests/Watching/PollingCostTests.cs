@@ -17,8 +17,8 @@ public sealed class PollingCostTests
     [Fact]
     public void The_default_interval_stretches_and_a_given_one_does_not()
     {
-        var byDefault = new FreshServe.Cli.WatchCommand { RemainingArguments = ["sh"] };
-        var given = new FreshServe.Cli.WatchCommand { RemainingArguments = ["sh"], PollInterval = "200ms" };
+        var byDefault = new FreshServe.Cli.WatchArguments { RemainingArguments = ["sh"] };
+        var given = new FreshServe.Cli.WatchArguments { RemainingArguments = ["sh"], PollInterval = "200ms" };
         var folder = Path.GetTempPath();
 
         Assert.True(byDefault.ToSettings(folder).Watching.StretchPollInterval);

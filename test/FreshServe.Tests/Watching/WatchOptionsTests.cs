@@ -1,7 +1,6 @@
 using FreshServe.Cli;
 using FreshServe.Tests.Infrastructure;
 using FreshServe.Watching;
-using McMaster.Extensions.CommandLineUtils;
 
 namespace FreshServe.Tests.Watching;
 
@@ -40,9 +39,6 @@ public sealed class WatchOptionsTests
 
     private static WatchOptions Parse(string folder, params string[] args)
     {
-        var app = new CommandLineApplication<WatchCommand>();
-        app.Conventions.UseDefaultConventions();
-        app.Parse(args);
-        return app.Model.ToSettings(folder).Watching;
+        return WatchCommandLine.Parse(args).ToSettings(folder).Watching;
     }
 }
