@@ -373,7 +373,9 @@ public sealed class Supervisor
 
             _serverWrites.Sample(workerPid, knownTree: true);
             _serverWrites.RecognizeRepeatedStartWrites(deciding, starting());
-            if (!deciding.All(change => !change.IsLost && _serverWrites.MayBeOwn(change.Path)))
+            // In flight is asked again after MayBeOwn: a file that appeared may go in between (go build's
+            // app-go-tmp-umask probe), and then it cancels out rather than counting as an edit.
+            if (!deciding.All(change => !change.IsLost && (_serverWrites.MayBeOwn(change.Path) || ChangedPaths.IsInFlight(change))))
             {
                 return false;
             }
