@@ -74,22 +74,30 @@ public sealed class FeedbackLoopServerWritesTests
         File.Copy("/bin/sleep", program);
         // The tree runs what it built only after 1.5 s, past the wait that applies once a server is past its start.
         const string Script = "sleep 1.5; exec ./app 60";
-        using var late = Start(folder.Path, Script);
+        var writes = new ServerWrites([folder.Path], folder.Path, "sh", ["-c", Script]);
+        using (var late = Start(folder.Path, Script))
+        {
+            try
+            {
+                var (others, own) = await writes.JudgeAsync([new FileChange(program, ChangeKind.Changed)], late.Id, () => false, CancellationToken.None);
+                Assert.Equal([new FileChange(program, ChangeKind.Changed)], others);
+                Assert.Empty(own);
+            }
+            finally
+            {
+                await StopAsync(late);
+            }
+        }
+
         using var lateWhileStarting = Start(folder.Path, Script);
         try
         {
-            var writes = new ServerWrites([folder.Path], folder.Path, "sh", ["-c", Script]);
-            var (others, own) = await writes.JudgeAsync([new FileChange(program, ChangeKind.Changed)], late.Id, () => false, CancellationToken.None);
-            Assert.Equal([new FileChange(program, ChangeKind.Changed)], others);
-            Assert.Empty(own);
-
-            (others, own) = await writes.JudgeAsync([new FileChange(program, ChangeKind.Changed)], lateWhileStarting.Id, () => true, CancellationToken.None);
+            var (others, own) = await writes.JudgeAsync([new FileChange(program, ChangeKind.Changed)], lateWhileStarting.Id, () => true, CancellationToken.None);
             Assert.Empty(others);
             Assert.Matches(@"pid \d+ already runs the new build", Assert.Single(own).Evidence);
         }
         finally
         {
-            await StopAsync(late);
             await StopAsync(lateWhileStarting);
         }
     }
@@ -175,16 +183,20 @@ public sealed class FeedbackLoopServerWritesTests
 
     private static Process Start(string folder, string script)
     {
-        var info = new ProcessStartInfo("/bin/sh", ["-c", script]) { WorkingDirectory = folder, UseShellExecute = false };
+        // A group of its own, as freshserve gives a worker: the tree read from its pid is its own processes alone, not
+        // the test host's whole group (where another test's program could be found running).
+        var info = new ProcessStartInfo("setsid", ["/bin/sh", "-c", script]) { WorkingDirectory = folder, UseShellExecute = false };
         return Process.Start(info)!;
     }
 
     private static async Task StopAsync(Process process)
     {
         var pid = process.Id;
-        ProcessProbe.Signal(pid, ProcessProbe.SIGKILL);
+        var tree = ProcessProbe.Descendants(pid);
+        // The whole group setsid gave it (a sleep the shell is waiting on, too).
+        ProcessProbe.Signal(-pid, ProcessProbe.SIGKILL);
         await process.WaitForExitAsync();
-        Assert.False(ProcessProbe.IsAlive(pid));
+        Assert.True(await ProcessProbe.WaitUntilGoneAsync([pid, .. tree], TimeSpan.FromSeconds(5)), "a test process outlived its stop");
     }
 
     private static async Task EventuallyAsync(Func<bool> condition)
