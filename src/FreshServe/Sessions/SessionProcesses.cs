@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using FreshServe.Cli;
+using FreshServe.Interop;
 using FreshServe.Processes;
 using FreshServe.Processes.Unix;
 

@@ -31,7 +31,7 @@ public sealed class SessionRegistry
 
         // macOS's temp folder is already per user; on Linux it is the shared /tmp, hence the uid in the name.
         var temp = OperatingSystem.IsLinux() ? "/tmp" : Path.GetTempPath();
-        return new(Path.Combine(temp, $"freshserve-{Processes.Unix.Libc.getuid()}"));
+        return new(Path.Combine(temp, $"freshserve-{Interop.Libc.getuid()}"));
     }
 
     /// <summary>Holds the registry's lock file exclusively until disposed; waits up to 10 s for another holder.</summary>

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
+using FreshServe.Interop;
 using FreshServe.Logging;
 
 namespace FreshServe.Processes.Windows;
