@@ -1,4 +1,5 @@
 using FreshServe.Ports;
+using FreshServe.Processes;
 
 namespace FreshServe.Sessions;
 
@@ -48,7 +49,7 @@ public sealed record PortHolderReport(PortHolder Holder, PortHolderKind Kind, Se
             return new(holder, PortHolderKind.SessionProxy, supervisor, supervisor.Id);
         }
 
-        var marker = SessionProcesses.MarkerOf(pid);
+        var marker = ProcessMarker.SessionOf(pid);
         if (marker is not null && marker == ownSessionId)
         {
             // It escaped the worker's process group (setsid, a daemonising server), so stopping the group missed it.

@@ -15,17 +15,15 @@ namespace FreshServe.Processes.Unix;
 [UnsupportedOSPlatform("windows")]
 public sealed class UnixWorkerLauncher : IWorkerLauncher
 {
-    /// <summary>The environment variable that marks every process of this session's worker trees.</summary>
-    public const string TokenVariable = "FRESHSERVE_TREE";
-
-    // Random v4 GUIDs come from the OS's secure generator, without loading OpenSSL as RandomNumberGenerator does (5 MB RSS).
-    private readonly string _token = Guid.NewGuid().ToString("N");
+    private readonly string _session;
     private readonly Lazy<SupervisorGuard> _guard;
     private int _started;
 
-    public UnixWorkerLauncher()
+    /// <param name="session">The session id the workers' <see cref="ProcessMarker"/> names (a random one when null).</param>
+    public UnixWorkerLauncher(string? session = null)
     {
-        _guard = new Lazy<SupervisorGuard>(() => SupervisorGuard.Start(_token));
+        _session = session ?? ProcessMarker.NewSessionId();
+        _guard = new Lazy<SupervisorGuard>(() => SupervisorGuard.Start(_session));
         if (OperatingSystem.IsLinux())
         {
             Libc.prctl(Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -39,18 +37,16 @@ public sealed class UnixWorkerLauncher : IWorkerLauncher
     public IWorker Start(ProcessSpec spec)
     {
         var guard = _guard.Value;
-        // "<session>.<n>": the guard matches the session's part, a tree only its own, so the trees of two generations
-        // that overlap (the old one still stopping) never take each other's processes.
-        var token = $"{TokenVariable}={_token}.{Interlocked.Increment(ref _started)}";
+        var marker = $"{ProcessMarker.Variable}={ProcessMarker.Value(_session, Interlocked.Increment(ref _started))}";
         var argv = new List<string> { spec.FileName };
         argv.AddRange(spec.Arguments);
         var envp = spec.Environment
-            .Where(kv => kv.Key != TokenVariable)
+            .Where(kv => kv.Key != ProcessMarker.Variable)
             .Select(kv => $"{kv.Key}={kv.Value}")
-            .Append(token);
+            .Append(marker);
         var pid = PosixSpawn.Spawn(spec.FileName, argv, envp, spec.WorkingDirectory,
             stdinFrom: spec.DetachStdin ? -2 : -1, silenceOutput: false);
-        return new UnixWorker(pid, new WorkerTree(pid, token, p => p == guard.Pid));
+        return new UnixWorker(pid, new WorkerTree(pid, marker, p => p == guard.Pid));
     }
 }
 

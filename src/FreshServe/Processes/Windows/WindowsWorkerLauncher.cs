@@ -23,12 +23,21 @@ namespace FreshServe.Processes.Windows;
 /// </para>
 /// </summary>
 [SupportedOSPlatform("windows")]
-public sealed class WindowsWorkerLauncher(ILogger? log = null) : IWorkerLauncher
+public sealed class WindowsWorkerLauncher(ILogger? log = null, string? session = null) : IWorkerLauncher
 {
+    private readonly string _session = session ?? ProcessMarker.NewSessionId();
     private JobEntryWay? _lastWay;
+    private int _started;
 
     public IWorker Start(ProcessSpec spec)
     {
+        spec = spec with
+        {
+            Environment = new Dictionary<string, string>(spec.Environment, StringComparer.OrdinalIgnoreCase)
+            {
+                [ProcessMarker.Variable] = ProcessMarker.Value(_session, Interlocked.Increment(ref _started)),
+            },
+        };
         var shell = Environment.GetEnvironmentVariable("ComSpec") is { Length: > 0 } comspec
             ? comspec
             : Path.Combine(Environment.SystemDirectory, "cmd.exe");
