@@ -1,4 +1,5 @@
 using System.Globalization;
+using FreshServe.Common;
 using FreshServe.Ports;
 using FreshServe.Sessions;
 using McMaster.Extensions.CommandLineUtils;

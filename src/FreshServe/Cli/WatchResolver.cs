@@ -1,3 +1,4 @@
+using FreshServe.Common;
 using FreshServe.Config;
 using FreshServe.Presets;
 using FreshServe.Processes;

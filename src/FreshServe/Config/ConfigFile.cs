@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using FreshServe.Cli;
+using FreshServe.Common;
+using FreshServe.Processes;
 
 namespace FreshServe.Config;
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using FreshServe.Processes;
 
 namespace FreshServe.Interop;
 
@@ -150,15 +151,15 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 
-    public static int SignalNumber(Cli.StopSignal signal) => signal switch
+    public static int SignalNumber(StopSignal signal) => signal switch
     {
-        Cli.StopSignal.Term => SIGTERM,
-        Cli.StopSignal.Int => SIGINT,
-        Cli.StopSignal.Hup => SIGHUP,
-        Cli.StopSignal.Quit => SIGQUIT,
-        Cli.StopSignal.Usr1 => SIGUSR1,
-        Cli.StopSignal.Usr2 => SIGUSR2,
-        Cli.StopSignal.Kill => SIGKILL,
+        StopSignal.Term => SIGTERM,
+        StopSignal.Int => SIGINT,
+        StopSignal.Hup => SIGHUP,
+        StopSignal.Quit => SIGQUIT,
+        StopSignal.Usr1 => SIGUSR1,
+        StopSignal.Usr2 => SIGUSR2,
+        StopSignal.Kill => SIGKILL,
         _ => SIGTERM,
     };
 

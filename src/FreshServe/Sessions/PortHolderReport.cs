@@ -1,3 +1,4 @@
+using FreshServe.Common;
 using FreshServe.Ports;
 using FreshServe.Processes;
 
@@ -39,7 +40,7 @@ public sealed record PortHolderReport(PortHolder Holder, PortHolderKind Kind, Se
         {
             records = registry.ReadAll();
         }
-        catch (Cli.FreshServeException)
+        catch (FreshServeException)
         {
             records = [];
         }

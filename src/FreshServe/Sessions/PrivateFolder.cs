@@ -1,5 +1,5 @@
 using System.Runtime.Versioning;
-using FreshServe.Cli;
+using FreshServe.Common;
 using FreshServe.Interop;
 
 namespace FreshServe.Sessions;

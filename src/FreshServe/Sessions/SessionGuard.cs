@@ -1,4 +1,4 @@
-using FreshServe.Cli;
+using FreshServe.Common;
 using FreshServe.Logging;
 using FreshServe.Processes;
 using Microsoft.Extensions.Logging;

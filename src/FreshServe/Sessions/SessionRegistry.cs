@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FreshServe.Common;
 
 namespace FreshServe.Sessions;
 
@@ -52,7 +53,7 @@ public sealed class SessionRegistry
             }
             catch (IOException)
             {
-                throw new Cli.FreshServeException($"the session registry {Folder} stayed locked by another freshserve for 10 s");
+                throw new FreshServeException($"the session registry {Folder} stayed locked by another freshserve for 10 s");
             }
         }
     }

@@ -16,7 +16,7 @@ public sealed record WatchSettings
     public string? PortSource { get; init; }
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
     public TimeSpan Debounce { get; init; } = TimeSpan.FromMilliseconds(50);
-    public StopPolicy Stop { get; init; } = new(Cli.StopSignal.Term, TimeSpan.FromSeconds(5));
+    public StopPolicy Stop { get; init; } = new(StopSignal.Term, TimeSpan.FromSeconds(5));
     public TimeSpan PortTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public bool DetachStdin { get; init; }

@@ -106,7 +106,7 @@ public sealed class LeftoverTests
             WorkerStartTime = ProcessStartTime.Of(bystander.Pid)!.Value + 1,
         };
 
-        var signalled = await SessionProcesses.StopLeftoversAsync(record, new FreshServe.Processes.StopPolicy(FreshServe.Cli.StopSignal.Term, TimeSpan.FromSeconds(1)));
+        var signalled = await SessionProcesses.StopLeftoversAsync(record, new FreshServe.Processes.StopPolicy(StopSignal.Term, TimeSpan.FromSeconds(1)));
 
         Assert.Empty(signalled);
         Assert.Empty(SessionProcesses.LeftoverPids(record));

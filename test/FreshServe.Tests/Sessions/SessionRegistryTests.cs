@@ -1,4 +1,4 @@
-using FreshServe.Cli;
+using FreshServe.Common;
 using FreshServe.Processes.Unix;
 using FreshServe.Processes;
 using FreshServe.Sessions;

@@ -146,7 +146,7 @@ internal sealed class UnixWorker : IWorker
             return false;
         }
 
-        public bool SendGraceful(Cli.StopSignal signal)
+        public bool SendGraceful(StopSignal signal)
         {
             var number = Libc.SignalNumber(signal);
             // The worker's own group first, in one call before any /proc read: the server learns of the stop at once.
@@ -181,7 +181,7 @@ internal sealed class UnixWorker : IWorker
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync(new StopPolicy(Cli.StopSignal.Kill, TimeSpan.Zero)).ConfigureAwait(false);
+        await StopAsync(new StopPolicy(StopSignal.Kill, TimeSpan.Zero)).ConfigureAwait(false);
         _stopping.Dispose();
     }
 }

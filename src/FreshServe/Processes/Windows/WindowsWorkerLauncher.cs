@@ -241,7 +241,7 @@ internal sealed class WindowsWorker : IWorker
 
         public bool IsGone() => worker.TreeGone();
 
-        public bool SendGraceful(Cli.StopSignal signal) => Kernel32.GenerateConsoleCtrlEvent(Kernel32.CTRL_BREAK_EVENT, (uint)worker.Pid);
+        public bool SendGraceful(StopSignal signal) => Kernel32.GenerateConsoleCtrlEvent(Kernel32.CTRL_BREAK_EVENT, (uint)worker.Pid);
 
         public void Force() => Kernel32.TerminateJobObject(worker._job, 1);
     }
@@ -253,7 +253,7 @@ internal sealed class WindowsWorker : IWorker
             return;
         }
 
-        await StopAsync(new StopPolicy(Cli.StopSignal.Kill, TimeSpan.Zero)).ConfigureAwait(false);
+        await StopAsync(new StopPolicy(StopSignal.Kill, TimeSpan.Zero)).ConfigureAwait(false);
         _disposed = true;
         _exitWait.Unregister(null);
         _waitHandle.Dispose();
