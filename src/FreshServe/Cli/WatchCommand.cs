@@ -56,7 +56,7 @@ public static class WatchCommand
 
         var ownRecord = NewSessionRecord(settings);
         using var session = await new SessionGuard(SessionRegistry.ForCurrentUser(), log)
-            .OpenAsync(ownRecord, settings.Replace, settings.Stop).ConfigureAwait(false);
+            .OpenAsync(ownRecord, resolved.Replace, settings.Stop).ConfigureAwait(false);
 
         var proxy = settings.Proxy is { } proxySettings ? await StartProxyAsync(proxySettings, log, shutdown.Token).ConfigureAwait(false) : null;
         try
@@ -70,12 +70,12 @@ public static class WatchCommand
             LogPort(log, resolved);
             LogWatched(log, resolved);
             settings = WithOwnOutputIgnored(settings, log);
-            if (settings.CleanBytecode)
+            if (resolved.CleanBytecode)
             {
                 log.BytecodeCleaned(Presets.BytecodeCleaner.Clean(settings.WatchRoots));
             }
 
-            if (settings.KeysEnabled)
+            if (resolved.KeysEnabled)
             {
                 new Keys.KeyCommands(log, supervisor.RequestRestart, () => OnStopRequest(null)).Start();
             }

@@ -267,7 +267,7 @@ public static class ConfigFile
         private string ReadProxyHost(string key)
         {
             var text = ReadString(key);
-            return WatchResolver.IsValidProxyHost(text) ? text : throw Error($"'{key}': '{text}' is not localhost, * or an IP address");
+            return Proxy.ProxyHost.IsValid(text) ? text : throw Error($"'{key}': '{text}' is not {Proxy.ProxyHost.Accepted}");
         }
 
         private IReadOnlyList<string> ReadCommand(string key)

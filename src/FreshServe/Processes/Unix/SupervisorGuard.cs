@@ -55,12 +55,9 @@ internal sealed class SupervisorGuard
         done
         """;
 
-    private readonly int _writeEnd;
-
-    private SupervisorGuard(int pid, int writeEnd)
+    private SupervisorGuard(int pid)
     {
         Pid = pid;
-        _writeEnd = writeEnd;
         var reaper = new Thread(() => WaitFor(pid)) { IsBackground = true, Name = "guard waitpid" };
         reaper.Start();
     }
@@ -75,9 +72,6 @@ internal sealed class SupervisorGuard
 
         OrphanReaper.Reaped(pid);
     }
-
-    /// <summary>The write end stays open for freshserve's lifetime; its closing is the guard's signal.</summary>
-    public int WriteEnd => _writeEnd;
 
     public static unsafe SupervisorGuard Start(string session)
     {
@@ -107,7 +101,8 @@ internal sealed class SupervisorGuard
                 .Select(kv => $"{kv.Key}={kv.Value}");
             var pid = PosixSpawn.Spawn("/bin/sh", ["/bin/sh", "-c", Script, "freshserve-guard", session], env, "/",
                 stdinFrom: fds[0], silenceOutput: true);
-            return new SupervisorGuard(pid, fds[1]);
+            // The write end (fds[1]) stays open, unreferenced, for freshserve's lifetime: its closing is the guard's signal.
+            return new SupervisorGuard(pid);
         }
         finally
         {

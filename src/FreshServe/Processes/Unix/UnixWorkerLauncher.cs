@@ -31,9 +31,6 @@ public sealed class UnixWorkerLauncher : IWorkerLauncher
         }
     }
 
-    /// <summary>The guard's pid once the first worker started (0 before).</summary>
-    public int GuardPid => _guard.IsValueCreated ? _guard.Value.Pid : 0;
-
     public IWorker Start(ProcessSpec spec)
     {
         var guard = _guard.Value;

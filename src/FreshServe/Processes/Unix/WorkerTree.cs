@@ -39,8 +39,6 @@ internal sealed class WorkerTree
         }
     }
 
-    public int Group => _root;
-
     /// <summary>Takes a snapshot, adds newly found members, forgets the ones that are gone; returns the live members.</summary>
     public IReadOnlyList<ProcessEntry> Refresh()
     {
