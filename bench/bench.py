@@ -534,6 +534,9 @@ def supervised(tool, mode, app, peers, args):
         result["rss_mb_after_idle"] = rss_mb(proc.pid)
         if steps:
             result["steps"] = summarize_steps(steps)
+            # The first restart of a session against the later ones (a JIT build compiles the restart path then).
+            result["steps_first"] = steps[0]
+            result["steps_later"] = summarize_steps(steps[1:]) if len(steps) > 1 else None
     finally:
         survivors = proc.stop(signal.SIGINT)
         result["left_running_after_stop"] = len(survivors)
