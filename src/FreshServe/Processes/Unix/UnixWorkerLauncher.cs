@@ -68,7 +68,9 @@ internal sealed class UnixWorker : IWorker
         Pid = pid;
         _tree = tree;
         var waiter = new Thread(WaitForExit) { IsBackground = true, Name = $"waitpid {pid}" };
-        waiter.Start();
+        // Thread.Start returns once the new thread runs: a scheduler round trip (ms on a loaded machine) the restart
+        // need not wait for. A child that exits before its waiter runs stays a zombie until then; nothing else reaps it.
+        ThreadPool.UnsafeQueueUserWorkItem(static thread => thread.Start(), waiter, preferLocal: false);
     }
 
     public int Pid { get; }
