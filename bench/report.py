@@ -228,15 +228,16 @@ def render(report):
     w("## Where freshserve's restart time goes\n")
     w("Medians, in ms after the write, from freshserve's `--verbose` lines as the bench read them from its output "
       "(so each includes a little pipe latency). Stop, port check and the debounce run at the same time: the new "
-      "server is spawned when the tree is stopped, the port is free *and* the change burst has been quiet for the "
-      "debounce (50 ms by default). On Linux the port is proven free by binding it, so the hundreds of TIME_WAIT "
-      "sockets the bench's own polling leaves behind do not slow the check. *freshserve --proxy* rows are proxy "
+      "server is spawned when the way is clear *and* the change burst has been quiet (10 ms for a single save, growing "
+      "with the burst up to --debounce). On Linux the port is proven free by binding it, and when the bind fails the "
+      "kernel is asked for its listeners over netlink (reading /proc/net/tcp walks every connection bucket: 40-150 ms "
+      "per read on this machine under load). *freshserve --proxy* rows are proxy "
       "mode: the bench talks to freshserve's port, requests during a restart are held, not refused.\n")
     w("Since the overlapped restarts, the new server is spawned once the ports the old tree listened on are free and "
       "the burst is quiet; the rest of the old tree's stop goes on in the background, so *old tree stopped* may come "
       "after *spawned*. The last three columns are freshserve's own time per restart, from its `--verbose` line: "
-      "reading the old tree and sending the signal, and from the way being clear to the new server spawned (of which "
-      "the spawn itself).\n")
+      "signalling the old tree's process group (the full look for members outside it runs beside the restart), and "
+      "from the way being clear to the new server spawned (of which the spawn itself).\n")
     w("| app | change seen | old tree stopped | port proven free | new server spawned | freshserve saw it ready "
       "| first fresh response | own: signal | own: start | own: spawn |")
     w("|---|---|---|---|---|---|---|---|---|---|")
