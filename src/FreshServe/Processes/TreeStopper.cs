@@ -14,13 +14,21 @@ internal interface IStoppableTree
     /// <summary>Sends the graceful request; false when it cannot be delivered (there is nothing to wait for then).</summary>
     bool SendGraceful(StopSignal signal);
 
+    /// <summary>
+    /// What the graceful request still needs after <see cref="SendGraceful"/> reached the tree's main part (Unix: a full
+    /// look at the process table for members outside the worker's group), run off the caller's path.
+    /// </summary>
+    void SendGracefulToTheRest(StopSignal signal)
+    {
+    }
+
     /// <summary>Ends every process of the tree still there; called again on each look until none is left.</summary>
     void Force();
 }
 
 /// <summary>
 /// The one way freshserve stops a tree (a worker on Unix or Windows, what a dead session left behind): the graceful
-/// request, a wait of up to the policy's timeout (cut short by <c>forceNow</c>), then force until nothing is left.
+/// request (the caller gets control back once its first part is sent, see <see cref="IStoppableTree.SendGracefulToTheRest"/>), a wait of up to the policy's timeout (cut short by <c>forceNow</c>), then force until nothing is left.
 /// Waits look at the tree after 2 ms, then at doubling intervals of at most 25 ms, and at once when it changes.
 /// </summary>
 internal static class TreeStopper
@@ -41,6 +49,12 @@ internal static class TreeStopper
 
         var graceful = policy.Signal != StopSignal.Kill && !forceNow.IsCancellationRequested;
         var delivered = graceful && tree.SendGraceful(policy.Signal);
+        if (delivered)
+        {
+            // The caller (a restart waiting for the old tree's ports) goes on while the rest is looked for.
+            await Task.Run(() => tree.SendGracefulToTheRest(policy.Signal), CancellationToken.None).ConfigureAwait(false);
+        }
+
         if (delivered && await WaitUntilGoneAsync(tree, policy.Timeout, forceNow, eachLook: null).ConfigureAwait(false))
         {
             return new(clock.Elapsed, Forced: false);
