@@ -374,7 +374,8 @@ public sealed class Supervisor
             _log.RestartRequested();
         }
 
-        var quiet = change ? _changes.WaitForQuietAsync(shutdown) : null;
+        // Key r (or the end of a crash pause) inside a burst takes the burst too: one restart serves all of it.
+        var quiet = change || _changes.Pending.Count > 0 ? _changes.WaitForQuietAsync(shutdown) : null;
         var retirement = old is null ? null : Retire(old, force, shutdown);
         RestartCause cause;
         if (quiet is not null)
@@ -764,6 +765,7 @@ public sealed class Supervisor
                 // A generation superseded while its check answered is never reported, nor routed to.
                 if (current.Superseded || cancellationToken.IsCancellationRequested)
                 {
+                    _log.ReadyAfterReplaced(generation, routed?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? where);
                     return;
                 }
 
