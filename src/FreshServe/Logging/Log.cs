@@ -185,4 +185,7 @@ public static partial class Log
 
     [LoggerMessage(652, LogLevel.Debug, "  freshserve's own time: {Overhead}", EventName = nameof(RestartOverhead))]
     public static partial void RestartOverhead(this ILogger logger, string overhead);
+
+    [LoggerMessage(800, LogLevel.Debug, "  generation {Generation} answered on port {Port} after it was replaced: not reported, not routed to", EventName = nameof(ReadyAfterReplaced))]
+    public static partial void ReadyAfterReplaced(this ILogger logger, int generation, string port);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 
 namespace FreshServe.Processes;
 
@@ -39,12 +38,14 @@ internal static class TreeStopper
     private static readonly TimeSpan FirstLook = TimeSpan.FromMilliseconds(2);
     private static readonly TimeSpan LongestPause = TimeSpan.FromMilliseconds(25);
 
-    public static async Task<StopOutcome> StopAsync(IStoppableTree tree, StopPolicy policy, CancellationToken forceNow = default)
+    /// <param name="time">The clock of the grace period and the looks (the system's by default).</param>
+    public static async Task<StopOutcome> StopAsync(IStoppableTree tree, StopPolicy policy, CancellationToken forceNow = default, TimeProvider? time = null)
     {
-        var clock = Stopwatch.StartNew();
+        time ??= TimeProvider.System;
+        var started = time.GetTimestamp();
         if (tree.IsGone())
         {
-            return new(clock.Elapsed, Forced: false);
+            return new(time.GetElapsedTime(started), Forced: false);
         }
 
         var graceful = policy.Signal != StopSignal.Kill && !forceNow.IsCancellationRequested;
@@ -55,18 +56,18 @@ internal static class TreeStopper
             await Task.Run(() => tree.SendGracefulToTheRest(policy.Signal), CancellationToken.None).ConfigureAwait(false);
         }
 
-        if (delivered && await WaitUntilGoneAsync(tree, policy.Timeout, forceNow, eachLook: null).ConfigureAwait(false))
+        if (delivered && await WaitUntilGoneAsync(tree, policy.Timeout, forceNow, eachLook: null, time).ConfigureAwait(false))
         {
-            return new(clock.Elapsed, Forced: false);
+            return new(time.GetElapsedTime(started), Forced: false);
         }
 
-        await WaitUntilGoneAsync(tree, ForceBudget, CancellationToken.None, eachLook: tree.Force).ConfigureAwait(false);
-        return new(clock.Elapsed, Forced: true) { GracefulDelivered = delivered || !graceful };
+        await WaitUntilGoneAsync(tree, ForceBudget, CancellationToken.None, eachLook: tree.Force, time).ConfigureAwait(false);
+        return new(time.GetElapsedTime(started), Forced: true) { GracefulDelivered = delivered || !graceful };
     }
 
-    private static async Task<bool> WaitUntilGoneAsync(IStoppableTree tree, TimeSpan timeout, CancellationToken forceNow, Action? eachLook)
+    private static async Task<bool> WaitUntilGoneAsync(IStoppableTree tree, TimeSpan timeout, CancellationToken forceNow, Action? eachLook, TimeProvider time)
     {
-        var deadline = Stopwatch.StartNew();
+        var since = time.GetTimestamp();
         var pause = FirstLook;
         while (true)
         {
@@ -76,7 +77,7 @@ internal static class TreeStopper
                 return true;
             }
 
-            if (deadline.Elapsed >= timeout || forceNow.IsCancellationRequested)
+            if (time.GetElapsedTime(since) >= timeout || forceNow.IsCancellationRequested)
             {
                 return false;
             }
@@ -86,11 +87,11 @@ internal static class TreeStopper
                 // Once the root has exited its task stays completed: from then on only the pause paces the looks.
                 if (tree.Changed is { IsCompleted: false } changed)
                 {
-                    await Task.WhenAny(changed, Task.Delay(pause, forceNow)).ConfigureAwait(false);
+                    await Task.WhenAny(changed, Task.Delay(pause, time, forceNow)).ConfigureAwait(false);
                 }
                 else
                 {
-                    await Task.Delay(pause, forceNow).ConfigureAwait(false);
+                    await Task.Delay(pause, time, forceNow).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException)
