@@ -6,8 +6,13 @@ namespace FreshServe.Ports;
 /// </summary>
 public static class TreePorts
 {
-    // A debugger opens its port before the app opens its own: node --inspect, debugpy, delve.
+    // A debugger opens its port before the app opens its own: node --inspect, debugpy, delve (their defaults, and a
+    // port the listening process's own command line gives its debugger).
     private static readonly HashSet<int> DebuggerPorts = [9229, 5678, 2345];
+
+    private static readonly System.Text.RegularExpressions.Regex DebuggerPortInCommand = new(
+        @"--inspect(?:-brk|-wait)?=(?:\S*:)?(?<port>\d+)\b|--(?:inspect|debug)-port[= ](?<port>\d+)\b|(?:debugpy|dlv)\b.*?--listen[= ](?:\S*:)?(?<port>\d+)\b",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     public static IReadOnlyList<TreeListener> Of(int root)
     {
@@ -36,7 +41,13 @@ public static class TreePorts
 
     /// <summary>The server's own port among its tree's listeners: the lowest one that is not a debugger's.</summary>
     public static TreeListener? Pick(IReadOnlyList<TreeListener> listeners) =>
-        listeners.Where(l => !DebuggerPorts.Contains(l.Port)).MinBy(l => l.Port);
+        listeners.Where(l => !IsDebuggers(l.Port, PortOwner.CommandLineOf(l.Pid))).MinBy(l => l.Port);
+
+    /// <summary>True for a debugger's default port, or the port <paramref name="commandLine"/> gives its debugger (node --inspect=127.0.0.1:9339).</summary>
+    public static bool IsDebuggers(int port, string? commandLine) =>
+        DebuggerPorts.Contains(port)
+        || (commandLine is not null && DebuggerPortInCommand.Matches(commandLine).Any(m =>
+            int.TryParse(m.Groups["port"].ValueSpan, System.Globalization.CultureInfo.InvariantCulture, out var given) && given == port));
 
     /// <summary>"pid 4242 (php -S 127.0.0.1:8300)".</summary>
     public static string Describe(TreeListener listener) => new PortHolder(listener.Pid, PortOwner.CommandLineOf(listener.Pid)).Describe();

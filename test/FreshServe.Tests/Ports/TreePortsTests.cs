@@ -72,6 +72,40 @@ public sealed class TreePortsTests
         Assert.Null(TreePorts.Pick([]));
     }
 
+    [Theory]
+    [InlineData("node --inspect=127.0.0.1:9339 server.js", 9339)]
+    [InlineData("node --inspect-brk=9400 server.js", 9400)]
+    [InlineData("node --inspect --inspect-port=9401 server.js", 9401)]
+    [InlineData("python3 -m debugpy --listen 0.0.0.0:5700 -m flask run", 5700)]
+    [InlineData("dlv debug --headless --listen=:2400", 2400)]
+    public void A_debugger_port_the_command_gives_is_the_debuggers(string commandLine, int port)
+    {
+        Assert.True(TreePorts.IsDebuggers(port, commandLine));
+        Assert.False(TreePorts.IsDebuggers(8000, commandLine));
+        Assert.False(TreePorts.IsDebuggers(port, "node server.js " + port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
+    public async Task A_node_debugger_on_a_port_of_its_own_choosing_is_never_taken_for_the_server()
+    {
+        var (debugger, server) = (FreePort.Get(), FreePort.Get());
+        // The debugger listens first; the server only half a second later.
+        using var shell = ShellRunning($"exec node --inspect=127.0.0.1:{debugger} -e \"setTimeout(() => require('http').createServer((q, r) => r.end('ok')).listen({server}, '127.0.0.1'), 500)\"");
+        try
+        {
+            await WaitForListenerAsync(shell.Id, debugger);
+            var early = TreePorts.Of(shell.Id);
+            Assert.True(early.All(l => l.Port == debugger) ? TreePorts.Pick(early) is null : TreePorts.Pick(early)!.Port == server);
+
+            await WaitForListenerAsync(shell.Id, server);
+            Assert.Equal(server, TreePorts.Pick(TreePorts.Of(shell.Id))!.Port);
+        }
+        finally
+        {
+            Kill(shell);
+        }
+    }
+
     [Fact]
     public void Windows_rows_are_the_trees_only_when_listening_and_owned_by_a_tree_pid()
     {
