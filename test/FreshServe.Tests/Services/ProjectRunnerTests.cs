@@ -50,6 +50,62 @@ public sealed partial class ProjectRunnerTests
         Assert.Contains(run.Log, line => line.StartsWith("freshserve/web: ", StringComparison.Ordinal) && line.Contains("✓ ready", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_crashing_service_leaves_the_others_serving_and_an_edit_brings_it_back()
+    {
+        using var project = new ThreeServiceProject();
+        await using var run = ProjectRun.Start(project);
+        await Http.WaitForAsync(project.WebPort, body => body == "web-1", TimeSpan.FromSeconds(30));
+        await project.WaitForEventsAsync("worker start", 1);
+
+        project.Folder.Write("crash-worker", string.Empty);
+        await run.WaitForLogAsync(@"^freshserve/worker: .*exited with code 3");
+        File.Delete(project.Folder.File("crash-worker"));
+
+        // The others were neither stopped nor restarted: the same generation answers.
+        Assert.Equal("api-1 hello", await Http.TryGetAsync(project.ApiPort));
+        Assert.Equal("web-1", await Http.TryGetAsync(project.WebPort));
+        project.Edit("web/server.js", "web-1", "web-2");
+        Assert.Equal("web-2", await Http.WaitForAsync(project.WebPort, body => body == "web-2", TimeSpan.FromSeconds(30)));
+
+        project.Edit("worker/worker.py", "worker-1", "worker-2");
+        await project.WaitForEventsAsync("worker start worker-2", 1);
+        Assert.Equal(1, project.Count("api start"));
+        Assert.Equal("api-1 hello", await Http.TryGetAsync(project.ApiPort));
+    }
+
+    [Fact]
+    public async Task Status_and_restart_work_from_a_second_process()
+    {
+        using var project = new ThreeServiceProject();
+        await using var run = ProjectRun.Start(project);
+        await Http.WaitForAsync(project.ApiPort, body => body == "api-1 hello", TimeSpan.FromSeconds(30));
+        await Http.WaitForAsync(project.WebPort, body => body == "web-1", TimeSpan.FromSeconds(30));
+        await project.WaitForEventsAsync("worker start", 1);
+
+        var (code, status) = await FreshServeProcess.RunAsync(project.Folder.File("web"), "status");
+        Assert.True(code == 0, status);
+        var lines = status.Split('\n');
+        Assert.Matches(@"^SERVICE +STATE +GEN +PID +PORT +READY SINCE +LAST RESTART +WHY$", lines[0]);
+        Assert.Matches($@"^api +ready +1 +\d+ +{project.ApiPort} +\d\d:\d\d:\d\d +- +-$", lines[1]);
+        Assert.Matches(@"^worker +running +1 +\d+ +- +\d\d:\d\d:\d\d +- +-$", lines[2]);
+        Assert.Matches($@"^web +ready +1 +\d+ +{project.WebPort} ", lines[3]);
+
+        var (restartCode, restarted) = await FreshServeProcess.RunAsync(project.Path, "restart", "web");
+        Assert.True(restartCode == 0, restarted);
+        Assert.Equal("restarting web", restarted.Trim());
+        await project.WaitForEventsAsync("web start", 2);
+        await run.WaitForLogAsync(@"^freshserve/web: ✓ ready .*generation 2");
+        (_, status) = await FreshServeProcess.RunAsync(project.Path, "status");
+        Assert.Matches($@"(?m)^web +ready +2 +\d+ +{project.WebPort} +\d\d:\d\d:\d\d +\d\d:\d\d:\d\d +restart requested$", status);
+        Assert.Equal(1, project.Count("api start"));
+        Assert.Equal(1, project.Count("worker start"));
+
+        var (unknownCode, unknown) = await FreshServeProcess.RunAsync(project.Path, "restart", "wbe");
+        Assert.Equal(1, unknownCode);
+        Assert.Equal("freshserve: no service named wbe; the services are api, worker, web", unknown.Trim());
+    }
+
     /// <summary>A running <see cref="ProjectRunner"/>: its log lines by category, its output, and every pid it logged, checked gone at the end.</summary>
     internal sealed partial class ProjectRun : IAsyncDisposable
     {
@@ -91,6 +147,22 @@ public sealed partial class ProjectRunnerTests
         }
 
         public Task<int> Completion => _run;
+
+        public async Task<string> WaitForLogAsync(string pattern, TimeSpan? timeout = null)
+        {
+            var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+            while (DateTime.UtcNow < deadline)
+            {
+                if (Log.FirstOrDefault(line => Regex.IsMatch(line, pattern)) is { } found)
+                {
+                    return found;
+                }
+
+                await Task.Delay(20);
+            }
+
+            throw new Xunit.Sdk.XunitException($"no log line matching /{pattern}/:\n{string.Join('\n', Log)}");
+        }
 
         public IReadOnlyList<int> LoggedPids =>
             Log.SelectMany(line => PidPattern().Matches(line).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)))

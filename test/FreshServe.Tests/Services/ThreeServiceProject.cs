@@ -37,10 +37,12 @@ public sealed class ThreeServiceProject : IDisposable
             with open(os.path.join(HERE, "..", "events.log"), "a") as log:
                 log.write(f"worker start {VERSION} {MESSAGE}\n")
             print(f"worker {VERSION} working on {MESSAGE}", flush=True)
-            if os.path.exists(os.path.join(HERE, "crash")):
-                sys.exit(3)
             while True:
-                time.sleep(1)
+                # The trigger lies outside every watched folder: creating it is no edit.
+                if os.path.exists(os.path.join(HERE, "..", "crash-worker")):
+                    print("worker crashing", flush=True)
+                    sys.exit(3)
+                time.sleep(0.1)
             """);
         Folder.Write("web/server.js", """
             const http = require('http');
