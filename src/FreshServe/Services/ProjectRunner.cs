@@ -23,10 +23,13 @@ public sealed class ProjectRunner
     private readonly ServiceLabels _labels;
     private readonly ILogger _log;
     private readonly OutputSink _sink;
+    private readonly Action<int, ILogger>? _describe;
 
     /// <param name="sink">Where the services' output goes: freshserve's stdout unless given (tests).</param>
-    public ProjectRunner(ProjectPlan plan, ILoggerFactory loggers, ServiceLabels labels, OutputSink? sink = null)
+    /// <param name="describe">Says, with the service's logger, what it watches and where its port comes from (by its index in the plan).</param>
+    public ProjectRunner(ProjectPlan plan, ILoggerFactory loggers, ServiceLabels labels, OutputSink? sink = null, Action<int, ILogger>? describe = null)
     {
+        _describe = describe;
         _sink = sink ?? OutputSink.ForStdout();
         _plan = plan;
         _loggers = loggers;
@@ -83,6 +86,7 @@ public sealed class ProjectRunner
                 services.Add(service);
                 service.Log.ServiceCommand(string.Join(", ", settings.WatchRoots.Select(r => Path.GetRelativePath(Folder, r))),
                     plan.DependsOn.Count == 0 ? string.Empty : $"; starts after {string.Join(", ", plan.DependsOn)}");
+                _describe?.Invoke(services.Count - 1, service.Log);
             }
 
             var router = new ChangeRouter(services, shutdown);
@@ -212,6 +216,8 @@ public sealed class ProjectRunner
             {
                 [SessionProcesses.MarkerVariable] = sessionId,
             },
+            // Several servers reading one terminal would take each other's input (and be stopped by SIGTTIN).
+            DetachStdin = true,
         };
         settings = WatchCommand.WithOwnOutputIgnored(settings, log);
         if (settings.CleanBytecode)
