@@ -82,7 +82,14 @@ public sealed class ProjectRunner
                 }
 
                 var service = new ServiceRuntime(plan, settings, services.Count + 1, launcher, output, proxy, log);
-                service.Supervisor = new Supervisor(settings, service, service.Changes, service.Log, session, service);
+                try
+                {
+                    service.Supervisor = new Supervisor(settings, service, service.Changes, service.Log, session, service);
+                }
+                catch (CommandStartException e)
+                {
+                    throw new CommandStartException($"service {plan.Name}: {e.Message}");
+                }
                 services.Add(service);
                 service.Log.ServiceCommand(string.Join(", ", settings.WatchRoots.Select(r => Path.GetRelativePath(Folder, r))),
                     plan.DependsOn.Count == 0 ? string.Empty : $"; starts after {string.Join(", ", plan.DependsOn)}");
@@ -117,9 +124,14 @@ public sealed class ProjectRunner
 
             // Until Ctrl+C, or a service that cannot start at all (a bad command, a port held by someone else): that
             // ends the project, with the others stopped, as a bad command ends one server.
-            var failed = Task.WhenAny(runs.Select(run => run.ContinueWith(t => t, CancellationToken.None,
-                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)));
-            await Task.WhenAny(Task.Delay(Timeout.Infinite, shutdown), failed.Unwrap()).ConfigureAwait(false);
+            var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            foreach (var run in runs)
+            {
+                _ = run.ContinueWith(_ => failed.TrySetResult(), CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+
+            await Task.WhenAny(Task.Delay(Timeout.Infinite, shutdown), failed.Task).ConfigureAwait(false);
 
             await StopInReverseOrderAsync(services, perService, runs).ConfigureAwait(false);
             var failure = runs.Where(r => r.IsFaulted).Select(r => r.Exception!.InnerException!).FirstOrDefault();
@@ -174,7 +186,18 @@ public sealed class ProjectRunner
             }
         }
 
-        return await service.Supervisor!.RunAsync(stop, force).ConfigureAwait(false);
+        try
+        {
+            return await service.Supervisor!.RunAsync(stop, force).ConfigureAwait(false);
+        }
+        catch (CommandStartException e)
+        {
+            throw new CommandStartException($"service {service.Name}: {e.Message}");
+        }
+        catch (FreshServeException e)
+        {
+            throw new FreshServeException($"service {service.Name}: {e.Message}");
+        }
     }
 
     /// <summary>Dependents first: each layer is stopped (its services together) before the services it depends on.</summary>

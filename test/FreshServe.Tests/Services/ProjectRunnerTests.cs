@@ -13,6 +13,7 @@ namespace FreshServe.Tests.Services;
 /// uvicorn, Python and Node processes: each edit restarts exactly the services that watch it, a shared file restarts
 /// the API before its dependent worker, the worker's output arrives prefixed, and nothing is left after shutdown.
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed partial class ProjectRunnerTests
 {
     [Fact]
@@ -106,6 +107,24 @@ public sealed partial class ProjectRunnerTests
         Assert.Equal("freshserve: no service named wbe; the services are api, worker, web", unknown.Trim());
     }
 
+    [Fact]
+    public async Task A_service_whose_command_cannot_start_ends_the_project_with_one_line_naming_it_and_nothing_left()
+    {
+        using var project = new ThreeServiceProject();
+        var plan = ProjectPlanOf(project);
+        var web = plan.Services[2];
+        // A script whose interpreter does not exist: found, but its start fails, while the API starts beside it.
+        var broken = project.Folder.Write("web/broken-server", "#!/no/such/interpreter\n");
+        File.SetUnixFileMode(broken, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        plan = plan with { Services = [plan.Services[0], plan.Services[1], web with { Settings = web.Settings with { Command = broken, CommandArguments = [] } }] };
+        await using var run = ProjectRun.Start(plan, project.Path);
+
+        var failure = await Assert.ThrowsAsync<FreshServe.Processes.CommandStartException>(() => run.Completion.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.StartsWith("service web: cannot start", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("/no/such/interpreter", failure.Message, StringComparison.Ordinal);
+        Assert.Null(await Http.TryGetAsync(project.ApiPort));
+    }
+
     /// <summary>A running <see cref="ProjectRunner"/>: its log lines by category, its output, and every pid it logged, checked gone at the end.</summary>
     internal sealed partial class ProjectRun : IAsyncDisposable
     {
@@ -172,6 +191,7 @@ public sealed partial class ProjectRunnerTests
         {
             await _shutdown.CancelAsync();
             var finished = await Task.WhenAny(_run, Task.Delay(TimeSpan.FromSeconds(30)));
+            // A run that failed was asserted on by its test; what matters here is that it ended and left nothing.
             var pids = LoggedPids;
             await ProcessProbe.WaitUntilGoneAsync(pids, TimeSpan.FromSeconds(5));
             var survivors = ProcessProbe.KillSurvivors(pids);
