@@ -89,6 +89,20 @@ public sealed class ServiceConfigTests
         Assert.Contains(expected, error.Message);
     }
 
+    [Theory]
+    [InlineData(new[] { "watch", "uvicorn", "app:app", "--reload" }, "Unrecognized option '--reload'. If it belongs to the server command, that goes after --, like: freshserve watch -- uvicorn app:app --reload")]
+    [InlineData(new[] { "watch", "-p", "abc", "--", "x" }, "--port: 'abc' is not a number")]
+    [InlineData(new[] { "watch", "--proxy", "--", "x" }, "Missing value for option '--proxy' before --.")]
+    public async Task Words_before_the_separator_without_services_are_explained_in_one_line(string[] args, string expected)
+    {
+        using var folder = new TempFolder();
+        var (code, output) = await FreshServeProcess.RunAsync(folder.Path, args);
+        Assert.Equal(2, code);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.Contains(expected, lines[0]);
+    }
+
     [Fact]
     public async Task A_bad_services_file_stops_the_real_tool_with_one_line()
     {
