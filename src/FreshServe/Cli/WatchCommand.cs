@@ -16,7 +16,13 @@ public static class WatchCommand
 {
     public static async Task<int> RunAsync(WatchArguments arguments)
     {
-        var resolved = WatchResolver.Resolve(arguments, Environment.CurrentDirectory, stdinIsTerminal: Keys.KeyCommands.StdinIsForegroundTerminal());
+        var stdinIsTerminal = Keys.KeyCommands.StdinIsForegroundTerminal();
+        if (Services.ProjectResolver.Resolve(arguments, Environment.CurrentDirectory, stdinIsTerminal) is { } project)
+        {
+            return await RunProjectAsync(project).ConfigureAwait(false);
+        }
+
+        var resolved = WatchResolver.Resolve(arguments, Environment.CurrentDirectory, stdinIsTerminal);
         var settings = resolved.Settings;
         using var loggerFactory = LoggingSetup.Create(resolved.LogLevel);
         var log = loggerFactory.CreateLogger("freshserve");
@@ -81,14 +87,22 @@ public static class WatchCommand
     }
 
     /// <summary>Several services (freshserve.json "services", a Procfile): one freshserve runs them all.</summary>
-    public static async Task<int> RunProjectAsync(Services.ProjectPlan plan, LogLevel logLevel)
+    public static async Task<int> RunProjectAsync(Services.ResolvedProject project)
     {
+        var plan = project.Plan;
         var labels = new Services.ServiceLabels(plan.Services.Select(s => s.Name).ToList());
-        using var loggerFactory = LoggingSetup.Create(logLevel, labels);
+        using var loggerFactory = LoggingSetup.Create(project.LogLevel, labels);
         var log = loggerFactory.CreateLogger("freshserve");
-        log.ConfigLoaded(plan.Source);
+        log.ConfigLoaded(project.Source);
         using var signals = new ShutdownSignals(log);
-        return await new Services.ProjectRunner(plan, loggerFactory, labels).RunAsync(signals.Shutdown, signals.Force, signals.Request).ConfigureAwait(false);
+        void Describe(int index, ILogger serviceLog)
+        {
+            LogPort(serviceLog, project.Services[index]);
+            LogWatched(serviceLog, project.Services[index]);
+        }
+
+        return await new Services.ProjectRunner(plan, loggerFactory, labels, describe: Describe)
+            .RunAsync(signals.Shutdown, signals.Force, signals.Request).ConfigureAwait(false);
     }
 
     internal static WatchSettings WithOwnOutputIgnored(WatchSettings settings, ILogger log)
