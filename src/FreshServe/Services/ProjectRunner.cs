@@ -106,6 +106,7 @@ public sealed class ProjectRunner
             }
 
             using var watcher = new FileWatching(WatchedRoots(services), MergedOptions(services), _log);
+            router.WarmUp();
             watcher.Changed += router.Route;
             foreach (var service in services)
             {
@@ -117,7 +118,8 @@ public sealed class ProjectRunner
             var runs = new List<Task<int>>();
             foreach (var service in services)
             {
-                var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+                // Not linked to shutdown: on shutdown each one is cancelled in turn, dependents first.
+                var stop = new CancellationTokenSource();
                 perService.Add(stop);
                 runs.Add(RunServiceAsync(service, services, stop.Token, force));
             }

@@ -43,6 +43,13 @@ public sealed class ServicesEndToEndTests
             File.WriteAllText(file, text.Replace(from, to, StringComparison.Ordinal));
         }
 
+        public async Task SedAsync(string relative, string script)
+        {
+            using var sed = System.Diagnostics.Process.Start("sed", ["-i", script, Folder.File(relative)]);
+            await sed.WaitForExitAsync();
+            Assert.Equal(0, sed.ExitCode);
+        }
+
         public async Task<FreshServeProcess> StartAsync(params string[] more)
         {
             var fs = FreshServeProcess.Start(Folder.Path, ["watch", .. more], Environment);
@@ -70,17 +77,20 @@ public sealed class ServicesEndToEndTests
         await fs.WaitForLineAsync(@"^worker │ worker: Hello, taking jobs of kind 'task'");
         Assert.Equal(0, fs.Count(@"freshserve api +↻"));
 
-        // The shared folder restarts the API, then the worker once the new API is ready.
-        example.Edit("shared/settings.py", "\"Hello\"", "\"Hi\"");
+        // The shared folder restarts the API, then the worker once the new API is ready. Saved as sed -i saves (a temp
+        // file renamed over it): the worker, whose changes wait for the API, must still see one file changed.
+        await example.SedAsync("shared/settings.py", "s/\"Hello\"/\"Hi\"/");
         Assert.NotNull(await Http.WaitForAsync(example.ApiPort, body => body.Contains("api: Hi from the API", StringComparison.Ordinal), TimeSpan.FromSeconds(30)));
         await fs.WaitForLineAsync(@"^worker │ worker: Hi, taking jobs of kind 'task'");
         await fs.WaitForLineAsync(@"^worker │ worker: task done, the API says 'api: Hi from the API'");
         await Task.Delay(TimeSpan.FromSeconds(1));
         var lines = fs.Lines.ToList();
         var apiReady = lines.FindIndex(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"freshserve api +✓ ready .*\(generation 2\)"));
-        var workerRestart = lines.FindLastIndex(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"freshserve worker ↻ shared/settings.py changed; restarting"));
+        var workerRestart = lines.FindLastIndex(l => l.EndsWith("freshserve worker ↻ shared/settings.py changed; restarting", StringComparison.Ordinal));
         Assert.True(apiReady >= 0 && workerRestart > apiReady, fs.Output);
-        Assert.Equal(1, fs.Count(@"freshserve api +↻"));
+        // At least once: on a loaded machine sed's temp file and its rename can fall into two bursts of the API's own
+        // debouncer (the 10 ms first window, the same with one server); the worker's count below is this router's.
+        Assert.InRange(fs.Count(@"freshserve api +↻"), 1, 2);
         Assert.Equal(2, fs.Count(@"freshserve worker ↻"));
         Assert.Equal(1, fs.Count(@"freshserve web +↻"));
 
@@ -90,9 +100,11 @@ public sealed class ServicesEndToEndTests
         Assert.Equal(0, await fs.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.True(await ProcessProbe.WaitUntilGoneAsync(tree, TimeSpan.FromSeconds(5)), fs.Output);
         lines = fs.Lines.ToList();
-        var workerStopping = lines.FindIndex(l => l.Contains("freshserve worker ■ stopping", StringComparison.Ordinal));
+        // The worker's tree is gone before the API (and the web frontend, in the same layer) is asked to stop.
+        var workerStopped = lines.FindIndex(l => l.Contains("freshserve worker ■ stopped; nothing left running", StringComparison.Ordinal));
         var apiStopping = lines.FindIndex(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"freshserve api +■ stopping"));
-        Assert.True(workerStopping >= 0 && apiStopping > workerStopping, fs.Output);
+        var webStopping = lines.FindIndex(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"freshserve web +■ stopping"));
+        Assert.True(workerStopped >= 0 && apiStopping > workerStopped && webStopping > workerStopped, fs.Output);
     }
 
     [Fact]
