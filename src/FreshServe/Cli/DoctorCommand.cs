@@ -1,4 +1,5 @@
 using System.Globalization;
+using FreshServe.Common;
 using FreshServe.Ports;
 using FreshServe.Sessions;
 using McMaster.Extensions.CommandLineUtils;
@@ -292,26 +293,7 @@ public sealed class DoctorReport(SessionRegistry registry, string folder)
         return (count, false);
     }
 
-    private static int CountInotifyInstances()
-    {
-        var count = 0;
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out _))
-            {
-                continue;
-            }
-
-            try
-            {
-                count += Directory.EnumerateFiles(Path.Combine(dir, "fd"))
-                    .Count(fd => new FileInfo(fd).LinkTarget == "anon_inode:inotify");
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-            }
-        }
-
-        return count;
-    }
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private static int CountInotifyInstances() =>
+        Processes.Unix.ProcessTable.Pids().Sum(pid => Processes.Unix.ProcessTable.Descriptors(pid).Count(d => d.Target == "anon_inode:inotify"));
 }

@@ -1,3 +1,4 @@
+using FreshServe.Processes;
 using FreshServe.Supervision;
 
 namespace FreshServe.Cli;

@@ -55,20 +55,13 @@ public static class WatchCommand
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnStopRequest);
 
         var ownRecord = NewSessionRecord(settings);
-        settings = settings with
-        {
-            Environment = new Dictionary<string, string>(settings.Environment, StringComparer.Ordinal)
-            {
-                [SessionProcesses.MarkerVariable] = ownRecord.Id,
-            },
-        };
         using var session = await new SessionGuard(SessionRegistry.ForCurrentUser(), log)
-            .OpenAsync(ownRecord, settings.Replace, settings.Stop).ConfigureAwait(false);
+            .OpenAsync(ownRecord, resolved.Replace, settings.Stop).ConfigureAwait(false);
 
         var proxy = settings.Proxy is { } proxySettings ? await StartProxyAsync(proxySettings, log, shutdown.Token).ConfigureAwait(false) : null;
         try
         {
-            var supervisor = new Supervisor(settings, WorkerLaunchers.ForThisPlatform(log),
+            var supervisor = new Supervisor(settings, WorkerLaunchers.ForThisPlatform(log, ownRecord.Id),
                 new ChangeDebouncer(settings.Debounce, TimeSpan.FromSeconds(2)), log, session, proxy);
 
             log.Watching(string.Join(", ", settings.WatchRoots), settings.Proxy is null
@@ -77,12 +70,12 @@ public static class WatchCommand
             LogPort(log, resolved);
             LogWatched(log, resolved);
             settings = WithOwnOutputIgnored(settings, log);
-            if (settings.CleanBytecode)
+            if (resolved.CleanBytecode)
             {
                 log.BytecodeCleaned(Presets.BytecodeCleaner.Clean(settings.WatchRoots));
             }
 
-            if (settings.KeysEnabled)
+            if (resolved.KeysEnabled)
             {
                 new Keys.KeyCommands(log, supervisor.RequestRestart, () => OnStopRequest(null)).Start();
             }
