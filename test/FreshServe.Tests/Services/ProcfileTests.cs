@@ -1,4 +1,5 @@
 using FreshServe.Cli;
+using FreshServe.Common;
 using FreshServe.Config;
 using FreshServe.Services;
 using FreshServe.Tests.Infrastructure;
@@ -60,7 +61,7 @@ public sealed class ProcfileTests
         Assert.Null(project.ConfigPath);
         var (web, worker) = (project.Plan.Services[0], project.Plan.Services[1]);
         Assert.Equal(7000, web.Settings.Port);
-        Assert.Equal("uvicorn", web.Settings.PresetName);
+        Assert.Equal("uvicorn", project.Services[0].Preset?.Preset.Name);
         Assert.Equal(folder.Path, web.Settings.WorkingDirectory);
         Assert.Equal([folder.Path], web.Settings.WatchRoots);
         Assert.Null(worker.Settings.Port);
