@@ -1,3 +1,4 @@
+using FreshServe.Common;
 using FreshServe.Services;
 using FreshServe.Sessions;
 using McMaster.Extensions.CommandLineUtils;

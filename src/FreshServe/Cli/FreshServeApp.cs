@@ -1,3 +1,4 @@
+using FreshServe.Common;
 using FreshServe.Processes;
 using McMaster.Extensions.CommandLineUtils;
 

@@ -1,3 +1,5 @@
+using FreshServe.Common;
+
 namespace FreshServe.Cli;
 
 /// <summary>Validates --ready-url: an absolute http or https URL.</summary>

@@ -1,5 +1,6 @@
 using System.Reflection;
 using McMaster.Extensions.CommandLineUtils;
+using FreshServe.Common;
 
 namespace FreshServe.Cli;
 

@@ -1,3 +1,5 @@
+using FreshServe.Common;
+using FreshServe.Processes;
 using FreshServe.Supervision;
 
 namespace FreshServe.Cli;

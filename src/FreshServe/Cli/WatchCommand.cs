@@ -35,20 +35,13 @@ public static class WatchCommand
         var shutdown = signals.Shutdown;
 
         var ownRecord = NewSessionRecord(settings);
-        settings = settings with
-        {
-            Environment = new Dictionary<string, string>(settings.Environment, StringComparer.Ordinal)
-            {
-                [SessionProcesses.MarkerVariable] = ownRecord.Id,
-            },
-        };
         using var session = await new SessionGuard(SessionRegistry.ForCurrentUser(), log)
-            .OpenAsync(ownRecord, settings.Replace, settings.Stop).ConfigureAwait(false);
+            .OpenAsync(ownRecord, resolved.Replace, settings.Stop).ConfigureAwait(false);
 
         var proxy = settings.Proxy is { } proxySettings ? await StartProxyAsync(proxySettings, log, shutdown).ConfigureAwait(false) : null;
         try
         {
-            var supervisor = new Supervisor(settings, WorkerLaunchers.ForThisPlatform(log),
+            var supervisor = new Supervisor(settings, WorkerLaunchers.ForThisPlatform(log, ownRecord.Id),
                 new ChangeDebouncer(settings.Debounce, TimeSpan.FromSeconds(2)), log, session, proxy);
 
             log.Watching(string.Join(", ", settings.WatchRoots), settings.Proxy is null
@@ -57,12 +50,12 @@ public static class WatchCommand
             LogPort(log, resolved);
             LogWatched(log, resolved);
             settings = WithOwnOutputIgnored(settings, log);
-            if (settings.CleanBytecode)
+            if (resolved.CleanBytecode)
             {
                 log.BytecodeCleaned(Presets.BytecodeCleaner.Clean(settings.WatchRoots));
             }
 
-            if (settings.KeysEnabled)
+            if (resolved.KeysEnabled)
             {
                 new Keys.KeyCommands(log, supervisor.RequestRestart, signals.Request).Start();
             }
@@ -101,7 +94,11 @@ public static class WatchCommand
             LogWatched(serviceLog, project.Services[index]);
         }
 
-        return await new Services.ProjectRunner(plan, loggerFactory, labels, describe: Describe)
+        var options = new Services.ProjectRunOptions(
+            KeysEnabled: project.Services.Any(s => s.KeysEnabled),
+            Replace: project.Services.Any(s => s.Replace),
+            CleanBytecode: plan.Services.Where((_, i) => project.Services[i].CleanBytecode).Select(s => s.Name).ToHashSet(StringComparer.Ordinal));
+        return await new Services.ProjectRunner(plan, loggerFactory, labels, describe: Describe, options: options)
             .RunAsync(signals.Shutdown, signals.Force, signals.Request).ConfigureAwait(false);
     }
 

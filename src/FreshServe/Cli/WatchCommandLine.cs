@@ -1,4 +1,6 @@
 using McMaster.Extensions.CommandLineUtils;
+using FreshServe.Common;
+using FreshServe.Processes;
 
 namespace FreshServe.Cli;
 

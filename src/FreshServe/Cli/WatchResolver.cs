@@ -1,3 +1,4 @@
+using FreshServe.Common;
 using FreshServe.Config;
 using FreshServe.Presets;
 using FreshServe.Processes;
@@ -18,6 +19,15 @@ public sealed record ResolvedWatch(
 {
     /// <summary>A preset's default port that someone else already holds: the server may take the next one, so it is observed.</summary>
     public (int Port, string Source, string Server)? DefaultPortTaken { get; init; }
+
+    /// <summary>Take over from another freshserve that watches the same folder or port (--replace).</summary>
+    public bool Replace { get; init; }
+
+    /// <summary>True when freshserve reads keys (r, q, c, h) from the terminal.</summary>
+    public bool KeysEnabled { get; init; }
+
+    /// <summary>Delete __pycache__ folders under the watch roots before the first start (--clean-bytecode).</summary>
+    public bool CleanBytecode { get; init; }
 
     /// <summary>Where the setting named by its config key came from; <see cref="Origin.Default"/> when nothing set it.</summary>
     public Origin OriginOf(string key) => Origins.TryGetValue(key, out var origin) ? origin : Origin.Default;
@@ -75,6 +85,8 @@ public static class WatchResolver
                 : StopSignal.Term;
         var readyTimeout = layers.Duration(DurationSetting.ReadyTimeout, args.ReadyTimeout, file?.ReadyTimeout);
         var proxy = ResolveProxy(args, file, layers, readyTimeout);
+        var replace = layers.Flag("replace", "--replace", args.Replace, file?.Replace);
+        var cleanBytecode = layers.Flag("cleanBytecode", "--clean-bytecode", args.CleanBytecode, file?.CleanBytecode);
         var settings = new WatchSettings
         {
             Command = command[0],
@@ -92,16 +104,17 @@ public static class WatchResolver
             ReadyUrl = readyUrl,
             RestartOnCrash = layers.Flag("restartOnCrash", "--restart-on-crash", args.RestartOnCrash, file?.RestartOnCrash),
             StopBeforeStart = args.StopBeforeStart || (file?.StopBeforeStart ?? OperatingSystem.IsWindows()),
-            Replace = layers.Flag("replace", "--replace", args.Replace, file?.Replace),
-            KeysEnabled = keys,
             DetachStdin = keys,
-            CleanBytecode = layers.Flag("cleanBytecode", "--clean-bytecode", args.CleanBytecode, file?.CleanBytecode),
-            PresetName = preset?.Preset.Name,
-            PresetIncludes = preset?.Preset.WatchOnly ?? [],
             PresetEnvironment = preset?.Preset.Environment ?? new Dictionary<string, string>(),
             Watching = ResolveWatching(args, file, layers, preset?.Preset),
         };
-        return new ResolvedWatch(settings, logLevel, file?.Path, preset, layers.Origins) { DefaultPortTaken = defaultPortTaken };
+        return new ResolvedWatch(settings, logLevel, file?.Path, preset, layers.Origins)
+        {
+            DefaultPortTaken = defaultPortTaken,
+            Replace = replace,
+            KeysEnabled = keys,
+            CleanBytecode = cleanBytecode,
+        };
     }
 
     /// <summary>A flag on the command line beats its opposite in the file.</summary>
@@ -238,10 +251,6 @@ public static class WatchResolver
         };
     }
 
-    /// <summary>localhost, * (every address) or an IP address: what --proxy-host accepts.</summary>
-    public static bool IsValidProxyHost(string host) =>
-        host is "localhost" or "*" || System.Net.IPAddress.TryParse(host, out _);
-
     private static ProxySettings? ResolveProxy(WatchArguments args, ConfigValues? file, Layers layers, TimeSpan readyTimeout)
     {
         var proxyHost = layers.Text("proxyHost", "--proxy-host", args.ProxyHost, file?.ProxyHost);
@@ -268,9 +277,9 @@ public static class WatchResolver
         }
 
         var host = proxyHost ?? "localhost";
-        if (!IsValidProxyHost(host))
+        if (!ProxyHost.IsValid(host))
         {
-            throw new UsageException($"{layers.OriginOf("proxyHost").Label}: '{host}' is not localhost, * or an IP address");
+            throw new UsageException($"{layers.OriginOf("proxyHost").Label}: '{host}' is not {ProxyHost.Accepted}");
         }
 
         return new ProxySettings

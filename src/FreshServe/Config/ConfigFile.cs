@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using FreshServe.Cli;
+using FreshServe.Common;
+using FreshServe.Processes;
 
 namespace FreshServe.Config;
 
@@ -369,7 +371,7 @@ public static class ConfigFile
         private string ReadProxyHost(string key)
         {
             var text = ReadString(key);
-            return WatchResolver.IsValidProxyHost(text) ? text : throw Error($"'{key}': '{text}' is not localhost, * or an IP address");
+            return Proxy.ProxyHost.IsValid(text) ? text : throw Error($"'{key}': '{text}' is not {Proxy.ProxyHost.Accepted}");
         }
 
         private IReadOnlyList<string> ReadCommand(string key)

@@ -1,3 +1,5 @@
+using FreshServe.Processes;
+
 namespace FreshServe.Config;
 
 /// <summary>What a config file sets; null (or empty) means "not set here", so the command line and defaults decide.</summary>

@@ -1,4 +1,5 @@
 using FreshServe.Cli;
+using FreshServe.Common;
 using FreshServe.Services;
 
 namespace FreshServe.Config;
@@ -47,7 +48,7 @@ public static class ServiceChecks
                     var names = services.Select(s => s.Name).ToList();
                     var suggestion = Suggestions.Closest(dependsOn[i], names);
                     throw new UsageException(service.Values.ErrorAt($"dependsOn[{i}]",
-                        $"'dependsOn': unknown service '{dependsOn[i]}'" + (suggestion is null ? string.Empty : $"; did you mean '{suggestion}'?")
+                        $"'dependsOn': unknown service '{dependsOn[i]}'" + (suggestion is null ? "." : $"; did you mean '{suggestion}'?")
                         + $" The services are: {string.Join(", ", names)}"));
                 }
             }

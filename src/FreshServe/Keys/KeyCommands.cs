@@ -38,7 +38,7 @@ public sealed class KeyCommands
             return false;
         }
 
-        return OperatingSystem.IsWindows() || Processes.Unix.Libc.tcgetpgrp(0) == Processes.Unix.Libc.getpgrp();
+        return OperatingSystem.IsWindows() || Interop.Libc.tcgetpgrp(0) == Interop.Libc.getpgrp();
     }
 
     /// <summary>Prints the hint and starts reading keys on a background thread (ReadKey blocks).</summary>

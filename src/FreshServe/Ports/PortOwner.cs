@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.Versioning;
+using FreshServe.Processes.Unix;
 
 namespace FreshServe.Ports;
 
@@ -40,12 +41,11 @@ public static class PortOwner
             return new PortHolder(null, null);
         }
 
-        foreach (var procDir in Directory.EnumerateDirectories("/proc"))
+        foreach (var pid in ProcessTable.Pids())
         {
-            if (int.TryParse(Path.GetFileName(procDir), out var pid)
-                && SocketInodesOf(pid).Any(inodes.ContainsKey))
+            if (SocketInodesOf(pid).Any(inodes.ContainsKey))
             {
-                return new PortHolder(pid, ReadCommandLine(pid));
+                return new PortHolder(pid, ProcessTable.CommandLine(pid));
             }
         }
 
@@ -77,7 +77,7 @@ public static class PortOwner
     {
         if (OperatingSystem.IsLinux())
         {
-            return ReadCommandLine(pid);
+            return ProcessTable.CommandLine(pid);
         }
 
         return OperatingSystem.IsWindows() ? WindowsTcpTable.CommandLineOf(pid) : LsofListeners.CommandLineOf(pid);
@@ -118,39 +118,8 @@ public static class PortOwner
     }
 
     [SupportedOSPlatform("linux")]
-    private static List<string> SocketInodesOf(int pid)
-    {
-        var inodes = new List<string>();
-        try
-        {
-            foreach (var fd in Directory.EnumerateFiles($"/proc/{pid}/fd"))
-            {
-                var target = new FileInfo(fd).LinkTarget;
-                if (target is not null && target.StartsWith("socket:[", StringComparison.Ordinal))
-                {
-                    inodes.Add(target["socket:[".Length..^1]);
-                }
-            }
-        }
-        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-        {
-            // Another user's process, or one that just exited.
-        }
-
-        return inodes;
-    }
-
-    [SupportedOSPlatform("linux")]
-    private static string? ReadCommandLine(int pid)
-    {
-        try
-        {
-            var raw = File.ReadAllText($"/proc/{pid}/cmdline");
-            return raw.TrimEnd('\0').Replace('\0', ' ');
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    private static IEnumerable<string> SocketInodesOf(int pid) =>
+        ProcessTable.Descriptors(pid)
+            .Where(d => d.Target.StartsWith("socket:[", StringComparison.Ordinal))
+            .Select(d => d.Target["socket:[".Length..^1]);
 }

@@ -1,10 +1,10 @@
-using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using FreshServe.Interop;
 
 namespace FreshServe.Ports;
 
 /// <summary>Windows: a process and its descendants, from one Toolhelp snapshot of every process's parent pid.</summary>
-public static partial class WindowsProcessTree
+public static class WindowsProcessTree
 {
     private const uint SnapProcess = 0x2;
     private static readonly IntPtr InvalidHandle = new(-1);
@@ -32,7 +32,7 @@ public static partial class WindowsProcessTree
     private static unsafe List<(int Pid, int ParentPid)> ParentPids()
     {
         var result = new List<(int, int)>();
-        var snapshot = CreateToolhelp32Snapshot(SnapProcess, 0);
+        var snapshot = Kernel32.CreateToolhelp32Snapshot(SnapProcess, 0);
         if (snapshot == InvalidHandle)
         {
             return result;
@@ -40,48 +40,17 @@ public static partial class WindowsProcessTree
 
         try
         {
-            var entry = new ProcessEntry32 { Size = (uint)sizeof(ProcessEntry32) };
-            for (var ok = Process32FirstW(snapshot, &entry); ok; ok = Process32NextW(snapshot, &entry))
+            var entry = new Kernel32.ProcessEntry32 { Size = (uint)sizeof(Kernel32.ProcessEntry32) };
+            for (var ok = Kernel32.Process32FirstW(snapshot, &entry); ok; ok = Kernel32.Process32NextW(snapshot, &entry))
             {
                 result.Add(((int)entry.ProcessId, (int)entry.ParentProcessId));
             }
         }
         finally
         {
-            CloseHandle(snapshot);
+            Kernel32.CloseHandle(snapshot);
         }
 
         return result;
     }
-
-    /// <summary>PROCESSENTRY32W.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    private unsafe struct ProcessEntry32
-    {
-        public uint Size;
-        public uint Usage;
-        public uint ProcessId;
-        public UIntPtr DefaultHeapId;
-        public uint ModuleId;
-        public uint Threads;
-        public uint ParentProcessId;
-        public int PriorityClassBase;
-        public uint Flags;
-        public fixed char ExeFile[260];
-    }
-
-    [LibraryImport("kernel32.dll", SetLastError = true)]
-    private static partial IntPtr CreateToolhelp32Snapshot(uint flags, uint processId);
-
-    [LibraryImport("kernel32.dll", SetLastError = true)]
-    [return: MarshalAs(UnmanagedType.Bool)]
-    private static unsafe partial bool Process32FirstW(IntPtr snapshot, ProcessEntry32* entry);
-
-    [LibraryImport("kernel32.dll", SetLastError = true)]
-    [return: MarshalAs(UnmanagedType.Bool)]
-    private static unsafe partial bool Process32NextW(IntPtr snapshot, ProcessEntry32* entry);
-
-    [LibraryImport("kernel32.dll", SetLastError = true)]
-    [return: MarshalAs(UnmanagedType.Bool)]
-    private static partial bool CloseHandle(IntPtr handle);
 }

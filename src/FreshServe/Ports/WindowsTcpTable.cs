@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using FreshServe.Interop;
 
 namespace FreshServe.Ports;
 
@@ -17,7 +18,7 @@ public sealed record TcpTableRow(int LocalPort, int State, int OwnerPid)
 /// The parsing is kept apart from the call so a recorded table can be tested anywhere. Owner pid 0 (Wine reports
 /// that for every socket) means the owner cannot be named.
 /// </summary>
-public static partial class WindowsTcpTable
+public static class WindowsTcpTable
 {
     private const int AfInet = 2;
     private const int AfInet6 = 23;
@@ -103,7 +104,7 @@ public static partial class WindowsTcpTable
     public static unsafe byte[]? Read(int family)
     {
         uint size = 0;
-        var result = GetExtendedTcpTable(null, ref size, 0, (uint)family, TcpTableOwnerPidListener, 0);
+        var result = IpHlpApi.GetExtendedTcpTable(null, ref size, 0, (uint)family, TcpTableOwnerPidListener, 0);
         for (var attempt = 0; attempt < 5 && result == ErrorInsufficientBuffer; attempt++)
         {
             // Headroom for connections opened between the size query and the read (busy machines open many).
@@ -111,7 +112,7 @@ public static partial class WindowsTcpTable
             size = (uint)buffer.Length;
             fixed (byte* p = buffer)
             {
-                result = GetExtendedTcpTable(p, ref size, 0, (uint)family, TcpTableOwnerPidListener, 0);
+                result = IpHlpApi.GetExtendedTcpTable(p, ref size, 0, (uint)family, TcpTableOwnerPidListener, 0);
             }
 
             if (result == 0)
@@ -136,7 +137,4 @@ public static partial class WindowsTcpTable
             return null;
         }
     }
-
-    [LibraryImport("iphlpapi.dll")]
-    private static unsafe partial uint GetExtendedTcpTable(byte* table, ref uint size, int order, uint family, int tableClass, uint reserved);
 }

@@ -1,3 +1,5 @@
+using FreshServe.Processes;
+
 namespace FreshServe.Presets;
 
 /// <summary>
@@ -31,7 +33,7 @@ public sealed record Preset
     /// The signal that stops this server cleanly, unless --stop-signal or stopSignal says otherwise (each checked
     /// against the real server; see the README's presets table).
     /// </summary>
-    public Cli.StopSignal StopSignal { get; init; } = Cli.StopSignal.Term;
+    public StopSignal StopSignal { get; init; } = StopSignal.Term;
 
     /// <summary>Finds the port in the server's own arguments and environment, in ways the generic detector does not know.</summary>
     public Func<IReadOnlyList<string>, IReadOnlyDictionary<string, string>, Cli.PortDetector.Detection?> FindPort { get; init; } = static (_, _) => null;

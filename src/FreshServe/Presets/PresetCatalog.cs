@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using FreshServe.Processes;
 
 namespace FreshServe.Presets;
 
@@ -112,7 +113,7 @@ public static class PresetCatalog
         ShortPIsPort = false,
         FindPort = (_, env) => PortFromEnv(env, "PORT"),
         // On SIGINT go run waits for the program and deletes its build folder; SIGTERM leaves /tmp/go-build* behind.
-        StopSignal = Cli.StopSignal.Int,
+        StopSignal = StopSignal.Int,
     };
 
     public static readonly Preset Rails = new()

@@ -27,4 +27,4 @@ public sealed record ProcessSpec(
 }
 
 /// <summary>How to stop a worker tree: a graceful signal, then a forceful kill after <see cref="Timeout"/>.</summary>
-public sealed record StopPolicy(Cli.StopSignal Signal, TimeSpan Timeout);
+public sealed record StopPolicy(StopSignal Signal, TimeSpan Timeout);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using FreshServe.Cli;
 
 namespace FreshServe.Processes;
 

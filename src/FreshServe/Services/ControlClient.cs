@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
-using FreshServe.Cli;
+using FreshServe.Common;
 using FreshServe.Sessions;
 
 namespace FreshServe.Services;

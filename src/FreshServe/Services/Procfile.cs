@@ -1,5 +1,6 @@
 using System.Globalization;
 using FreshServe.Cli;
+using FreshServe.Common;
 using FreshServe.Config;
 
 namespace FreshServe.Services;

@@ -1,4 +1,5 @@
 using FreshServe.Cli;
+using FreshServe.Common;
 using FreshServe.Config;
 using Microsoft.Extensions.Logging;
 
@@ -72,7 +73,7 @@ public static class ProjectResolver
             if (!names.Contains(name))
             {
                 var suggestion = Suggestions.Closest(name, names);
-                throw new UsageException($"unknown service '{name}'" + (suggestion is null ? string.Empty : $"; did you mean '{suggestion}'?")
+                throw new UsageException($"unknown service '{name}'" + (suggestion is null ? "." : $"; did you mean '{suggestion}'?")
                     + $" The services in {source} are: {string.Join(", ", names)}");
             }
         }

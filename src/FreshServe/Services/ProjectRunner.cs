@@ -1,4 +1,5 @@
 using FreshServe.Cli;
+using FreshServe.Common;
 using FreshServe.Logging;
 using FreshServe.Processes;
 using FreshServe.Proxy;
@@ -24,11 +25,14 @@ public sealed class ProjectRunner
     private readonly ILogger _log;
     private readonly OutputSink _sink;
     private readonly Action<int, ILogger>? _describe;
+    private readonly ProjectRunOptions _options;
 
     /// <param name="sink">Where the services' output goes: freshserve's stdout unless given (tests).</param>
     /// <param name="describe">Says, with the service's logger, what it watches and where its port comes from (by its index in the plan).</param>
-    public ProjectRunner(ProjectPlan plan, ILoggerFactory loggers, ServiceLabels labels, OutputSink? sink = null, Action<int, ILogger>? describe = null)
+    public ProjectRunner(ProjectPlan plan, ILoggerFactory loggers, ServiceLabels labels, OutputSink? sink = null, Action<int, ILogger>? describe = null,
+        ProjectRunOptions? options = null)
     {
+        _options = options ?? new ProjectRunOptions();
         _describe = describe;
         _sink = sink ?? OutputSink.ForStdout();
         _plan = plan;
@@ -53,10 +57,10 @@ public sealed class ProjectRunner
             StartedAt = DateTimeOffset.Now,
         };
         using var session = await new SessionGuard(SessionRegistry.ForCurrentUser(), _log)
-            .OpenAsync(ownRecord, _plan.Services.Any(s => s.Settings.Replace), first.Stop).ConfigureAwait(false);
+            .OpenAsync(ownRecord, _options.Replace, first.Stop).ConfigureAwait(false);
 
         // One launcher for every service: one guard that ends every service's tree if freshserve dies.
-        var launcher = WorkerLaunchers.ForThisPlatform(_log);
+        var launcher = WorkerLaunchers.ForThisPlatform(_log, ownRecord.Id);
         var services = new List<ServiceRuntime>();
         var proxies = new List<IProxyServer>();
         var outputs = new List<ServiceOutput>();
@@ -66,7 +70,7 @@ public sealed class ProjectRunner
             foreach (var plan in _plan.Services)
             {
                 var log = _loggers.CreateLogger(ServiceLabels.Category(plan.Name));
-                var settings = Prepare(plan.Settings, ownRecord.Id, log);
+                var settings = Prepare(plan.Settings, _options.CleanBytecode?.Contains(plan.Name) == true, log);
                 IProxyServer? proxy = null;
                 if (settings.Proxy is { } proxySettings)
                 {
@@ -98,7 +102,7 @@ public sealed class ProjectRunner
 
             var router = new ChangeRouter(services, shutdown);
             using var control = ControlServer.TryStart(ControlServer.PathFor(session), new ControlCommands(services, router), _log);
-            if (first.KeysEnabled)
+            if (_options.KeysEnabled)
             {
                 new Keys.KeyCommands(_log, () => router.Restart(services), quit,
                     number => services.FirstOrDefault(s => s.Number == number) is { } one ? ServiceKey(router, one) : false,
@@ -233,19 +237,15 @@ public sealed class ProjectRunner
         }
     }
 
-    private static WatchSettings Prepare(WatchSettings settings, string sessionId, ILogger log)
+    private static WatchSettings Prepare(WatchSettings settings, bool cleanBytecode, ILogger log)
     {
         settings = settings with
         {
-            Environment = new Dictionary<string, string>(settings.Environment, StringComparer.Ordinal)
-            {
-                [SessionProcesses.MarkerVariable] = sessionId,
-            },
             // Several servers reading one terminal would take each other's input (and be stopped by SIGTTIN).
             DetachStdin = true,
         };
         settings = WatchCommand.WithOwnOutputIgnored(settings, log);
-        if (settings.CleanBytecode)
+        if (cleanBytecode)
         {
             log.BytecodeCleaned(Presets.BytecodeCleaner.Clean(settings.WatchRoots));
         }
@@ -284,3 +284,9 @@ public sealed class ProjectRunner
         };
     }
 }
+
+/// <summary>What the command line says about the whole run, beside the services' own settings.</summary>
+/// <param name="KeysEnabled">Read keys from the terminal (r, 1-9, q, c, h).</param>
+/// <param name="Replace">Take over from another freshserve running the project (--replace).</param>
+/// <param name="CleanBytecode">The services whose __pycache__ folders are deleted before their first start.</param>
+public sealed record ProjectRunOptions(bool KeysEnabled = false, bool Replace = false, IReadOnlySet<string>? CleanBytecode = null);

@@ -1,4 +1,6 @@
+using FreshServe.Common;
 using FreshServe.Ports;
+using FreshServe.Processes;
 
 namespace FreshServe.Sessions;
 
@@ -38,7 +40,7 @@ public sealed record PortHolderReport(PortHolder Holder, PortHolderKind Kind, Se
         {
             records = registry.ReadAll();
         }
-        catch (Cli.FreshServeException)
+        catch (FreshServeException)
         {
             records = [];
         }
@@ -48,7 +50,7 @@ public sealed record PortHolderReport(PortHolder Holder, PortHolderKind Kind, Se
             return new(holder, PortHolderKind.SessionProxy, supervisor, supervisor.Id);
         }
 
-        var marker = SessionProcesses.MarkerOf(pid);
+        var marker = ProcessMarker.SessionOf(pid);
         if (marker is not null && marker == ownSessionId)
         {
             // It escaped the worker's process group (setsid, a daemonising server), so stopping the group missed it.

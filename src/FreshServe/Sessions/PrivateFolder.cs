@@ -1,6 +1,6 @@
-using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
-using FreshServe.Cli;
+using FreshServe.Common;
+using FreshServe.Interop;
 
 namespace FreshServe.Sessions;
 
@@ -8,7 +8,7 @@ namespace FreshServe.Sessions;
 /// Makes sure a folder is readable by the current user only. Records in it decide which pids freshserve signals,
 /// so a folder another user could write to (say a pre-created /tmp/freshserve-UID) must never be trusted.
 /// </summary>
-internal static partial class PrivateFolder
+internal static class PrivateFolder
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
@@ -39,7 +39,7 @@ internal static partial class PrivateFolder
                 $"the session folder {path} is not private (mode {Convert.ToString((int)mode, 8)}, expected 700); run: chmod 700 {path}");
         }
 
-        if (OperatingSystem.IsLinux() && OwnerOf(path) is { } owner && owner != Processes.Unix.Libc.getuid())
+        if (OperatingSystem.IsLinux() && OwnerOf(path) is { } owner && owner != Libc.getuid())
         {
             throw new FreshServeException($"the session folder {path} belongs to another user (uid {owner}); remove it");
         }
@@ -51,9 +51,6 @@ internal static partial class PrivateFolder
         // struct statx has the same layout on every Linux architecture: stx_uid is the u32 at offset 20.
         var buffer = stackalloc byte[256];
         const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100, StatxUid = 0x8;
-        return statx(AtFdCwd, path, AtSymlinkNoFollow, StatxUid, buffer) == 0 ? *(uint*)(buffer + 20) : null;
+        return Libc.statx(AtFdCwd, path, AtSymlinkNoFollow, StatxUid, buffer) == 0 ? *(uint*)(buffer + 20) : null;
     }
-
-    [LibraryImport("libc.so.6", StringMarshalling = StringMarshalling.Utf8)]
-    private static unsafe partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
 }

@@ -1,5 +1,6 @@
-using FreshServe.Cli;
+using FreshServe.Common;
 using FreshServe.Logging;
+using FreshServe.Processes;
 using Microsoft.Extensions.Logging;
 
 namespace FreshServe.Sessions;

@@ -1,20 +1,15 @@
 using System.Diagnostics;
-using System.Globalization;
-using FreshServe.Cli;
+using FreshServe.Interop;
 using FreshServe.Processes;
-using FreshServe.Processes.Unix;
 
 namespace FreshServe.Sessions;
 
 /// <summary>
 /// Finds and stops processes that belong to a recorded session. Nothing is signalled unless its identity is proved:
-/// the pid is alive with the recorded start time, or (Linux) the process carries the session's environment marker.
+/// the pid is alive with the recorded start time, or (Linux) the process carries the session's <see cref="ProcessMarker"/>.
 /// </summary>
 public static class SessionProcesses
 {
-    /// <summary>Set in every worker's environment; inherited by everything the worker starts.</summary>
-    public const string MarkerVariable = "FRESHSERVE_SESSION";
-
     /// <summary>The pids proved to belong to the session's worker tree right now (never our own pid).</summary>
     public static IReadOnlyList<int> LeftoverPids(SessionRecord record)
     {
@@ -26,7 +21,7 @@ public static class SessionProcesses
 
         if (OperatingSystem.IsLinux())
         {
-            pids.UnionWith(MarkedPids(record.Id));
+            pids.UnionWith(ProcessMarker.PidsOf(record.Id));
         }
 
         pids.Remove(Environment.ProcessId);
@@ -162,38 +157,6 @@ public static class SessionProcesses
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
-        }
-    }
-
-    /// <summary>The session id in a process's environment (Linux, same user only), or null.</summary>
-    public static string? MarkerOf(int pid)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-
-        try
-        {
-            var prefix = MarkerVariable + "=";
-            return File.ReadAllText($"/proc/{pid}/environ").Split('\0')
-                .FirstOrDefault(v => v.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..];
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
-    private static IEnumerable<int> MarkedPids(string sessionId)
-    {
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
-                && MarkerOf(pid) == sessionId && ProcessStartTime.Of(pid) is not null)
-            {
-                yield return pid;
-            }
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
+using FreshServe.Processes;
 
 namespace FreshServe.Sessions;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FreshServe.Common;
 
 namespace FreshServe.Sessions;
 
@@ -31,7 +32,7 @@ public sealed class SessionRegistry
 
         // macOS's temp folder is already per user; on Linux it is the shared /tmp, hence the uid in the name.
         var temp = OperatingSystem.IsLinux() ? "/tmp" : Path.GetTempPath();
-        return new(Path.Combine(temp, $"freshserve-{Processes.Unix.Libc.getuid()}"));
+        return new(Path.Combine(temp, $"freshserve-{Interop.Libc.getuid()}"));
     }
 
     /// <summary>Holds the registry's lock file exclusively until disposed; waits up to 10 s for another holder.</summary>
@@ -52,7 +53,7 @@ public sealed class SessionRegistry
             }
             catch (IOException)
             {
-                throw new Cli.FreshServeException($"the session registry {Folder} stayed locked by another freshserve for 10 s");
+                throw new FreshServeException($"the session registry {Folder} stayed locked by another freshserve for 10 s");
             }
         }
     }

@@ -1,4 +1,4 @@
-using FreshServe.Cli;
+using FreshServe.Common;
 
 namespace FreshServe.Supervision;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using FreshServe.Cli;
+using FreshServe.Common;
 using FreshServe.Logging;
 using FreshServe.Ports;
 using FreshServe.Processes;

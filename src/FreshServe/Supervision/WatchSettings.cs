@@ -16,7 +16,7 @@ public sealed record WatchSettings
     public string? PortSource { get; init; }
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
     public TimeSpan Debounce { get; init; } = TimeSpan.FromMilliseconds(50);
-    public StopPolicy Stop { get; init; } = new(Cli.StopSignal.Term, TimeSpan.FromSeconds(5));
+    public StopPolicy Stop { get; init; } = new(StopSignal.Term, TimeSpan.FromSeconds(5));
     public TimeSpan PortTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(60);
     public bool DetachStdin { get; init; }
@@ -35,21 +35,6 @@ public sealed record WatchSettings
     /// and the rest of the old tree's stop goes on in the background.
     /// </summary>
     public bool StopBeforeStart { get; init; } = OperatingSystem.IsWindows();
-
-    /// <summary>True when freshserve reads keys (r, q, c, h) from the terminal.</summary>
-    public bool KeysEnabled { get; init; }
-
-    /// <summary>Take over from another freshserve that watches the same folder or port (--replace).</summary>
-    public bool Replace { get; init; }
-
-    /// <summary>Delete __pycache__ folders under the watch roots before the first start.</summary>
-    public bool CleanBytecode { get; init; }
-
-    /// <summary>The preset recognized from the command (uvicorn, flask, vite...), or null.</summary>
-    public string? PresetName { get; init; }
-
-    /// <summary>The only globs a preset whose server reloads its own sources watches (vite, next, rails); empty for the others.</summary>
-    public IReadOnlyList<string> PresetIncludes { get; init; } = [];
 
     /// <summary>Environment defaults of the preset; the user's environment and --env win.</summary>
     public IReadOnlyDictionary<string, string> PresetEnvironment { get; init; } = new Dictionary<string, string>();

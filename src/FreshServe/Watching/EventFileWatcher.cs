@@ -294,30 +294,13 @@ public sealed class EventFileWatcher : IFileWatcher
     private static bool IsInotify(int descriptor) =>
         new FileInfo($"/proc/self/fd/{descriptor}").LinkTarget == "anon_inode:inotify";
 
-    private static HashSet<int> InotifyDescriptors()
-    {
-        var found = new HashSet<int>();
-        if (!OperatingSystem.IsLinux())
-        {
-            return found;
-        }
-
-        try
-        {
-            foreach (var entry in Directory.EnumerateFiles("/proc/self/fd"))
-            {
-                if (int.TryParse(Path.GetFileName(entry), out var descriptor) && IsInotify(descriptor))
-                {
-                    found.Add(descriptor);
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
-
-        return found;
-    }
+    private static HashSet<int> InotifyDescriptors() =>
+        OperatingSystem.IsLinux()
+            ? Processes.Unix.ProcessTable.Descriptors(Environment.ProcessId)
+                .Where(d => d.Target == "anon_inode:inotify")
+                .Select(d => int.Parse(d.Fd, System.Globalization.CultureInfo.InvariantCulture))
+                .ToHashSet()
+            : [];
 
     /// <summary>Says what went wrong in words a user can act on (the runtime's own messages are resource keys here).</summary>
     public static string Describe(Exception error) => error.Message switch

@@ -22,7 +22,7 @@ public sealed record FolderFileSystem(string Type, string MountPoint, string? Po
         var full = Path.GetFullPath(folder);
         if (OperatingSystem.IsWindows())
         {
-            return OnWindows(full, Processes.Windows.Kernel32.GetDriveType);
+            return OnWindows(full, Interop.Kernel32.GetDriveType);
         }
 
         if (OperatingSystem.IsMacOS())

@@ -46,17 +46,17 @@ public static class OwnOutputFiles
     [SupportedOSPlatform("windows")]
     private static unsafe string? WindowsPathOf(int stream)
     {
-        var handle = Processes.Windows.Kernel32.GetStdHandle(stream == 1
-            ? Processes.Windows.Kernel32.STD_OUTPUT_HANDLE
-            : Processes.Windows.Kernel32.STD_ERROR_HANDLE);
+        var handle = Interop.Kernel32.GetStdHandle(stream == 1
+            ? Interop.Kernel32.STD_OUTPUT_HANDLE
+            : Interop.Kernel32.STD_ERROR_HANDLE);
         if (handle == IntPtr.Zero || handle == new IntPtr(-1)
-            || Processes.Windows.Kernel32.GetFileType(handle) != Processes.Windows.Kernel32.FILE_TYPE_DISK)
+            || Interop.Kernel32.GetFileType(handle) != Interop.Kernel32.FILE_TYPE_DISK)
         {
             return null;
         }
 
         var buffer = stackalloc char[1024];
-        var length = Processes.Windows.Kernel32.GetFinalPathNameByHandle(handle, buffer, 1024, 0);
+        var length = Interop.Kernel32.GetFinalPathNameByHandle(handle, buffer, 1024, 0);
         if (length is 0 or >= 1024)
         {
             return null;
@@ -74,7 +74,7 @@ public static class OwnOutputFiles
     {
         const int FGetPath = 50; // F_GETPATH, with a MAXPATHLEN (1024) buffer
         var buffer = stackalloc byte[1024];
-        return Processes.Unix.Libc.fcntl(stream, FGetPath, buffer) == 0
+        return Interop.Libc.fcntl(stream, FGetPath, buffer) == 0
             ? System.Text.Encoding.UTF8.GetString(buffer, new ReadOnlySpan<byte>(buffer, 1024).IndexOf((byte)0))
             : null;
     }

@@ -1,4 +1,5 @@
 using FreshServe.Cli;
+using FreshServe.Processes;
 using FreshServe.Tests.Infrastructure;
 
 namespace FreshServe.Tests.Cli;

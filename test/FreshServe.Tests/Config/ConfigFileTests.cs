@@ -1,5 +1,7 @@
 using FreshServe.Cli;
+using FreshServe.Common;
 using FreshServe.Config;
+using FreshServe.Processes;
 using FreshServe.Tests.Infrastructure;
 
 namespace FreshServe.Tests.Config;

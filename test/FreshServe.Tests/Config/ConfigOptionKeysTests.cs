@@ -1,4 +1,5 @@
 using FreshServe.Cli;
+using FreshServe.Common;
 using FreshServe.Config;
 using FreshServe.Presets;
 using FreshServe.Tests.Infrastructure;
@@ -37,14 +38,15 @@ public sealed class ConfigOptionKeysTests
               "noDefaultIgnore": true, "noGitignore": true, "poll": true, "pollInterval": "250ms", "replace": true }
             """);
 
-        var settings = new WatchArguments().ToSettings(folder.Path);
+        var resolved = WatchResolver.Resolve(new WatchArguments(), folder.Path);
+        var settings = resolved.Settings;
         Assert.Equal(["*.py"], settings.Watching.Include);
         Assert.Equal(["**/test_*.py", "tmp/**"], settings.Watching.Exclude);
         Assert.False(settings.Watching.DefaultIgnores);
         Assert.False(settings.Watching.GitIgnore);
         Assert.Equal("poll in freshserve.json", settings.Watching.ForcePollReason);
         Assert.Equal(TimeSpan.FromMilliseconds(250), settings.Watching.PollInterval);
-        Assert.True(settings.Replace);
+        Assert.True(resolved.Replace);
     }
 
     [Fact]
@@ -55,12 +57,13 @@ public sealed class ConfigOptionKeysTests
             { "command": ["sh", "-c", "true"], "include": ["*.txt"], "exclude": ["a/**"], "pollInterval": "250ms", "poll": false }
             """);
 
-        var settings = new WatchArguments { Include = ["*.py"], PollInterval = "0.9s", Poll = true }.ToSettings(folder.Path);
+        var resolved = WatchResolver.Resolve(new WatchArguments { Include = ["*.py"], PollInterval = "0.9s", Poll = true }, folder.Path);
+        var settings = resolved.Settings;
         Assert.Equal(["*.py"], settings.Watching.Include);
         Assert.Equal(["a/**"], settings.Watching.Exclude);
         Assert.Equal(TimeSpan.FromMilliseconds(900), settings.Watching.PollInterval);
         Assert.Equal("--poll", settings.Watching.ForcePollReason);
-        Assert.False(settings.Replace);
+        Assert.False(resolved.Replace);
     }
 
     [Fact]

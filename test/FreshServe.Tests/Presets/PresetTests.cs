@@ -42,8 +42,9 @@ public sealed class PresetTests
     public void The_preset_and_its_port_come_from_the_command(string commandLine, string preset, int? port)
     {
         using var folder = new TempFolder();
-        var settings = new WatchArguments { RemainingArguments = commandLine.Split(' ') }.ToSettings(folder.Path);
-        Assert.Equal(preset, settings.PresetName);
+        var resolved = WatchResolver.Resolve(new WatchArguments { RemainingArguments = commandLine.Split(' ') }, folder.Path);
+        var settings = resolved.Settings;
+        Assert.Equal(preset, resolved.Preset?.Preset.Name);
         Assert.Equal(port, settings.Port);
     }
 
@@ -117,8 +118,9 @@ public sealed class PresetTests
         using var folder = new TempFolder();
         folder.Write("package.json", """{ "scripts": { "dev": "next dev --turbopack", "other": "next dev -p 3007" } }""");
 
-        var dev = new WatchArguments { RemainingArguments = ["npm", "run", "dev"] }.ToSettings(folder.Path);
-        Assert.Equal("next", dev.PresetName);
+        var resolved = WatchResolver.Resolve(new WatchArguments { RemainingArguments = ["npm", "run", "dev"] }, folder.Path);
+        var dev = resolved.Settings;
+        Assert.Equal("next", resolved.Preset?.Preset.Name);
         Assert.Equal(3000, dev.Port);
         Assert.Equal(["next.config.*", "package.json", ".env", ".env.*"], dev.Watching.Only);
         Assert.Equal(3007, new WatchArguments { RemainingArguments = ["npm", "run", "other"] }.ToSettings(folder.Path).Port);
@@ -161,13 +163,13 @@ public sealed class PresetTests
     public void Preset_none_turns_recognition_off_and_a_named_preset_applies_to_any_command()
     {
         using var folder = new TempFolder();
-        var off = new WatchArguments { Preset = "none", RemainingArguments = ["uvicorn", "app:app"] }.ToSettings(folder.Path);
-        Assert.Null(off.PresetName);
-        Assert.Null(off.Port);
+        var off = WatchResolver.Resolve(new WatchArguments { Preset = "none", RemainingArguments = ["uvicorn", "app:app"] }, folder.Path);
+        Assert.Null(off.Preset);
+        Assert.Null(off.Settings.Port);
 
-        var named = new WatchArguments { Preset = "flask", RemainingArguments = ["./run-my-flask.sh"] }.ToSettings(folder.Path);
-        Assert.Equal("flask", named.PresetName);
-        Assert.Equal(5000, named.Port);
+        var named = WatchResolver.Resolve(new WatchArguments { Preset = "flask", RemainingArguments = ["./run-my-flask.sh"] }, folder.Path);
+        Assert.Equal("flask", named.Preset?.Preset.Name);
+        Assert.Equal(5000, named.Settings.Port);
     }
 
     [Fact]

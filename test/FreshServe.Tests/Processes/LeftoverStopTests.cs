@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using FreshServe.Cli;
 using FreshServe.Processes;
 using FreshServe.Sessions;
 using FreshServe.Tests.Infrastructure;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using FreshServe.Cli;
 using FreshServe.Presets;
+using FreshServe.Processes;
 using FreshServe.Tests.Infrastructure;
 
 namespace FreshServe.Tests.Processes;

@@ -1,4 +1,3 @@
-using FreshServe.Cli;
 using FreshServe.Processes;
 
 namespace FreshServe.Tests.Processes;

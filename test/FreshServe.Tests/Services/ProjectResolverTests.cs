@@ -1,4 +1,5 @@
 using FreshServe.Cli;
+using FreshServe.Common;
 using FreshServe.Config;
 using FreshServe.Presets;
 using FreshServe.Services;
@@ -54,14 +55,14 @@ public sealed class ProjectResolverTests
         Assert.Equal([folder.File("api"), folder.File("shared")], api.Settings.WatchRoots);
         Assert.Equal(apiPort, api.Settings.Port);
         Assert.Equal($"'--port {apiPort}' in the command", api.Settings.PortSource);
-        Assert.Equal("uvicorn", api.Settings.PresetName);
+        Assert.Equal("uvicorn", project.Services[0].Preset?.Preset.Name);
         Assert.Equal(TimeSpan.FromSeconds(2), api.Settings.Stop.Timeout);
         Assert.Equal("dev", api.Settings.Environment["APP_ENV"]);
 
         Assert.Equal(["api"], web.DependsOn);
         Assert.Equal(folder.File("web"), web.Settings.WorkingDirectory);
         Assert.Equal([folder.File("web")], web.Settings.WatchRoots);
-        Assert.Equal("vite", web.Settings.PresetName);
+        Assert.Equal("vite", project.Services[1].Preset?.Preset.Name);
         Assert.Equal(PresetCatalog.Vite.WatchOnly, web.Settings.Watching.Only);
         Assert.Equal(webPort, web.Settings.Port);
         Assert.Equal("'services.web.port' in freshserve.json", web.Settings.PortSource);

@@ -268,7 +268,7 @@ public sealed partial class ProjectRunnerTests
             WatchRoots = watch.Select(project.Folder.File).ToList(),
             Port = port,
             PortSource = port is null ? null : "the test",
-            Stop = new FreshServe.Processes.StopPolicy(FreshServe.Cli.StopSignal.Term, TimeSpan.FromSeconds(5)),
+            Stop = new FreshServe.Processes.StopPolicy(FreshServe.Processes.StopSignal.Term, TimeSpan.FromSeconds(5)),
         };
 
         return new ProjectPlan(

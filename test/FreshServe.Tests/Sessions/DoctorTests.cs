@@ -1,3 +1,4 @@
+using FreshServe.Processes;
 using FreshServe.Sessions;
 using FreshServe.Tests.Infrastructure;
 

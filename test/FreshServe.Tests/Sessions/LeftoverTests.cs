@@ -1,3 +1,4 @@
+using FreshServe.Processes;
 using FreshServe.Sessions;
 using FreshServe.Tests.Infrastructure;
 
@@ -30,7 +31,7 @@ public sealed class LeftoverTests
         // The worker a real freshserve would have left: leads its own group, has a child, carries the session marker.
         using var leftover = TestServerProcess.Start(
             ["--port", port.ToString(), "--children", "1", "--pid-file", pidFile],
-            ownSession: true, env: new Dictionary<string, string> { [SessionProcesses.MarkerVariable] = record.Id });
+            ownSession: true, env: new Dictionary<string, string> { [ProcessMarker.Variable] = ProcessMarker.Value(record.Id, 1) });
         await leftover.WaitUntilListeningAsync();
         var pids = await leftover.ReadPidFileAsync(pidFile, expected: 2);
         sessions.Registry.Write(record with
@@ -105,7 +106,7 @@ public sealed class LeftoverTests
             WorkerStartTime = ProcessStartTime.Of(bystander.Pid)!.Value + 1,
         };
 
-        var signalled = await SessionProcesses.StopLeftoversAsync(record, new FreshServe.Processes.StopPolicy(FreshServe.Cli.StopSignal.Term, TimeSpan.FromSeconds(1)));
+        var signalled = await SessionProcesses.StopLeftoversAsync(record, new FreshServe.Processes.StopPolicy(StopSignal.Term, TimeSpan.FromSeconds(1)));
 
         Assert.Empty(signalled);
         Assert.Empty(SessionProcesses.LeftoverPids(record));
@@ -149,7 +150,7 @@ public sealed class LeftoverTests
         using var folder = new TempFolder();
         var port = FreePort.Get();
         using var leftover = TestServerProcess.Start(["--port", port.ToString()], ownSession: true,
-            env: new Dictionary<string, string> { [SessionProcesses.MarkerVariable] = "4242-77" });
+            env: new Dictionary<string, string> { [ProcessMarker.Variable] = ProcessMarker.Value("4242-77", 1) });
         await leftover.WaitUntilListeningAsync();
 
         var fs = sessions.StartFreshServe(folder.Path, "watch", "--port-timeout", "300ms", "--", TestPaths.TestServer, "--port", port.ToString());

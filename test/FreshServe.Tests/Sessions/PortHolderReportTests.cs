@@ -1,4 +1,5 @@
 using FreshServe.Ports;
+using FreshServe.Processes;
 using FreshServe.Sessions;
 using FreshServe.Tests.Infrastructure;
 
@@ -23,7 +24,7 @@ public sealed class PortHolderReportTests
         sessions.Registry.Write(self);
         var port = FreePort.Get();
         using var server = TestServerProcess.Start(["--port", port.ToString()],
-            env: new Dictionary<string, string> { [SessionProcesses.MarkerVariable] = self.Id });
+            env: new Dictionary<string, string> { [ProcessMarker.Variable] = ProcessMarker.Value(self.Id, 1) });
         await server.WaitUntilListeningAsync();
 
         var report = PortHolderReport.For(port, sessions.Registry);

@@ -1,3 +1,4 @@
+using FreshServe.Processes;
 using FreshServe.Sessions;
 using FreshServe.Tests.Infrastructure;
 
@@ -51,7 +52,7 @@ public sealed class SessionLifecycleTests
         await fs.WaitForLineAsync(@"ready in", Patience);
 
         var record = Assert.Single(sessions.Registry.ReadAll());
-        Assert.Equal(record.Id, SessionProcesses.MarkerOf(record.WorkerPid!.Value));
-        Assert.Null(SessionProcesses.MarkerOf(Environment.ProcessId));
+        Assert.Equal(record.Id, ProcessMarker.SessionOf(record.WorkerPid!.Value));
+        Assert.Null(ProcessMarker.SessionOf(Environment.ProcessId));
     }
 }

@@ -1,4 +1,6 @@
-using FreshServe.Cli;
+using FreshServe.Common;
+using FreshServe.Processes.Unix;
+using FreshServe.Processes;
 using FreshServe.Sessions;
 using FreshServe.Tests.Infrastructure;
 
@@ -91,12 +93,14 @@ public sealed class SessionRegistryTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void Proc_stat_field_22_is_read_past_a_command_name_with_spaces_and_parentheses()
     {
         const string stat = "4711 (my (odd) server) S 1 4711 4711 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 3 0 987654 1000 50";
-        Assert.Equal(987654, ProcessStartTime.ParseProcStat(stat));
-        Assert.Null(ProcessStartTime.ParseProcStat(stat.Replace(") S ", ") Z ", StringComparison.Ordinal)));
-        Assert.Null(ProcessStartTime.ParseProcStat("garbage"));
+        var entry = ProcessTable.ParseStat(4711, stat);
+        Assert.Equal(new ProcessEntry(4711, 1, 4711, 987654, Zombie: false, CarriesToken: false), entry);
+        Assert.True(ProcessTable.ParseStat(4711, stat.Replace(") S ", ") Z ", StringComparison.Ordinal))!.Value.Zombie);
+        Assert.Null(ProcessTable.ParseStat(4711, "garbage"));
     }
 
     [Fact]

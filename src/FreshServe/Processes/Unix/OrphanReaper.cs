@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using FreshServe.Interop;
 
 namespace FreshServe.Processes.Unix;
 

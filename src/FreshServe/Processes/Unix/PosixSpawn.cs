@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using System.Text;
+using FreshServe.Interop;
 
 namespace FreshServe.Processes.Unix;
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using FreshServe.Interop;
 
 namespace FreshServe.Processes.Unix;
 
@@ -10,10 +11,11 @@ namespace FreshServe.Processes.Unix;
 /// stdin is the read end of a pipe. Only freshserve holds the write end (close-on-exec, so no worker inherits it), and
 /// freshserve never writes to it. The guard blocks in <c>read</c> (no CPU while idle). When freshserve's process ends
 /// the kernel closes the write end, <c>read</c> sees end-of-file, and the guard kills (SIGSTOP, then SIGKILL, until a
-/// pass finds none) every process whose environment carries this session's tree token
-/// (<c>FRESHSERVE_TREE=&lt;random&gt;.&lt;worker&gt;</c>, set in each worker's environment and inherited by everything it starts),
-/// together with the process group of each such process that leads one. The token is random per session, so the guard
-/// cannot match a process freshserve's workers did not start, and a reused pid does not carry it. Needs no root.
+/// pass finds none) every process whose environment carries this session's <see cref="ProcessMarker"/>
+/// (<c>FRESHSERVE_SESSION=&lt;session&gt;.&lt;worker&gt;</c>, set in each worker's environment and inherited by everything it
+/// starts), together with the process group of each such process that leads one. The session id (pid and start time)
+/// is unique, so the guard cannot match a process freshserve's workers did not start, and a reused pid does not carry
+/// it. Needs no root.
 /// The guard sits in its own process group and ignores SIGHUP/SIGINT/SIGTERM, so the terminal closing or Ctrl+C reach
 /// freshserve and not the guard. On a normal exit the tree is already stopped: the guard finds nothing and exits.
 /// </para>
@@ -26,10 +28,10 @@ namespace FreshServe.Processes.Unix;
 [UnsupportedOSPlatform("windows")]
 internal sealed class SupervisorGuard
 {
-    private const string Script = """
+    private const string Script = $$"""
         trap '' HUP INT TERM QUIT PIPE
         while read -r _; do :; done
-        token="FRESHSERVE_TREE=$1."
+        token="{{ProcessMarker.Variable}}=$1."
         find() {
           if [ -d /proc/self ]; then
             for f in $(grep -lzE "^$token[0-9]+\$" /proc/[0-9]*/environ 2>/dev/null); do p=${f#/proc/}; echo "${p%/environ}"; done
@@ -53,12 +55,9 @@ internal sealed class SupervisorGuard
         done
         """;
 
-    private readonly int _writeEnd;
-
-    private SupervisorGuard(int pid, int writeEnd)
+    private SupervisorGuard(int pid)
     {
         Pid = pid;
-        _writeEnd = writeEnd;
         var reaper = new Thread(() => WaitFor(pid)) { IsBackground = true, Name = "guard waitpid" };
         reaper.Start();
     }
@@ -74,10 +73,7 @@ internal sealed class SupervisorGuard
         OrphanReaper.Reaped(pid);
     }
 
-    /// <summary>The write end stays open for freshserve's lifetime; its closing is the guard's signal.</summary>
-    public int WriteEnd => _writeEnd;
-
-    public static unsafe SupervisorGuard Start(string token)
+    public static unsafe SupervisorGuard Start(string session)
     {
         var fds = stackalloc int[2];
         if (OperatingSystem.IsLinux())
@@ -101,11 +97,12 @@ internal sealed class SupervisorGuard
         try
         {
             var env = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-                .Where(kv => (string)kv.Key != UnixWorkerLauncher.TokenVariable)
+                .Where(kv => (string)kv.Key != ProcessMarker.Variable)
                 .Select(kv => $"{kv.Key}={kv.Value}");
-            var pid = PosixSpawn.Spawn("/bin/sh", ["/bin/sh", "-c", Script, "freshserve-guard", token], env, "/",
+            var pid = PosixSpawn.Spawn("/bin/sh", ["/bin/sh", "-c", Script, "freshserve-guard", session], env, "/",
                 stdinFrom: fds[0], silenceOutput: true);
-            return new SupervisorGuard(pid, fds[1]);
+            // The write end (fds[1]) stays open, unreferenced, for freshserve's lifetime: its closing is the guard's signal.
+            return new SupervisorGuard(pid);
         }
         finally
         {

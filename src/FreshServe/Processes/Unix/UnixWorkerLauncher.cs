@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using FreshServe.Interop;
 
 namespace FreshServe.Processes.Unix;
 
@@ -14,17 +15,15 @@ namespace FreshServe.Processes.Unix;
 [UnsupportedOSPlatform("windows")]
 public sealed class UnixWorkerLauncher : IWorkerLauncher
 {
-    /// <summary>The environment variable that marks every process of this session's worker trees.</summary>
-    public const string TokenVariable = "FRESHSERVE_TREE";
-
-    // Random v4 GUIDs come from the OS's secure generator, without loading OpenSSL as RandomNumberGenerator does (5 MB RSS).
-    private readonly string _token = Guid.NewGuid().ToString("N");
+    private readonly string _session;
     private readonly Lazy<SupervisorGuard> _guard;
     private int _started;
 
-    public UnixWorkerLauncher()
+    /// <param name="session">The session id the workers' <see cref="ProcessMarker"/> names (a random one when null).</param>
+    public UnixWorkerLauncher(string? session = null)
     {
-        _guard = new Lazy<SupervisorGuard>(() => SupervisorGuard.Start(_token));
+        _session = session ?? ProcessMarker.NewSessionId();
+        _guard = new Lazy<SupervisorGuard>(() => SupervisorGuard.Start(_session));
         if (OperatingSystem.IsLinux())
         {
             Libc.prctl(Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -32,24 +31,19 @@ public sealed class UnixWorkerLauncher : IWorkerLauncher
         }
     }
 
-    /// <summary>The guard's pid once the first worker started (0 before).</summary>
-    public int GuardPid => _guard.IsValueCreated ? _guard.Value.Pid : 0;
-
     public IWorker Start(ProcessSpec spec)
     {
         var guard = _guard.Value;
-        // "<session>.<n>": the guard matches the session's part, a tree only its own, so the trees of two generations
-        // that overlap (the old one still stopping) never take each other's processes.
-        var token = $"{TokenVariable}={_token}.{Interlocked.Increment(ref _started)}";
+        var marker = $"{ProcessMarker.Variable}={ProcessMarker.Value(_session, Interlocked.Increment(ref _started))}";
         var argv = new List<string> { spec.FileName };
         argv.AddRange(spec.Arguments);
         var envp = spec.Environment
-            .Where(kv => kv.Key != TokenVariable)
+            .Where(kv => kv.Key != ProcessMarker.Variable)
             .Select(kv => $"{kv.Key}={kv.Value}")
-            .Append(token);
+            .Append(marker);
         var pid = PosixSpawn.Spawn(spec.FileName, argv, envp, spec.WorkingDirectory,
             stdinFrom: spec.DetachStdin ? -2 : -1, silenceOutput: false, outputTo: spec.Output is { } output ? (int)output.DangerousGetHandle() : -1);
-        return new UnixWorker(pid, new WorkerTree(pid, token, p => p == guard.Pid));
+        return new UnixWorker(pid, new WorkerTree(pid, marker, p => p == guard.Pid));
     }
 }
 
@@ -149,7 +143,7 @@ internal sealed class UnixWorker : IWorker
             return false;
         }
 
-        public bool SendGraceful(Cli.StopSignal signal)
+        public bool SendGraceful(StopSignal signal)
         {
             var number = Libc.SignalNumber(signal);
             // The worker's own group first, in one call before any /proc read: the server learns of the stop at once.
@@ -184,7 +178,7 @@ internal sealed class UnixWorker : IWorker
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync(new StopPolicy(Cli.StopSignal.Kill, TimeSpan.Zero)).ConfigureAwait(false);
+        await StopAsync(new StopPolicy(StopSignal.Kill, TimeSpan.Zero)).ConfigureAwait(false);
         _stopping.Dispose();
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.Versioning;
+using FreshServe.Interop;
 
 namespace FreshServe.Processes.Unix;
 
@@ -8,8 +9,8 @@ namespace FreshServe.Processes.Unix;
 /// <item>is in the worker's process group (shell wrappers, npm, forked worker pools),</item>
 /// <item>descends by parent pid from the worker or from a process already known to belong (a child that called
 /// setsid and left the group), or</item>
-/// <item>carries the session's tree token in its environment (Linux: a daemon that left the group and whose parent
-/// already exited; with freshserve as child subreaper such orphans are re-parented to freshserve, never to init).</item>
+/// <item>carries the worker's <see cref="ProcessMarker"/> in its environment (Linux: a daemon that left the group and whose
+/// parent already exited; with freshserve as child subreaper such orphans are re-parented to freshserve, never to init).</item>
 /// </list>
 /// and it started no earlier than the worker. Each member is recorded as (pid, start time) the first time it is seen,
 /// and is signalled only while its start time still matches, so a reused pid is never touched. Snapshots are taken
@@ -20,15 +21,15 @@ internal sealed class WorkerTree
 {
     private readonly int _root;
     private readonly long _rootStart;
-    private readonly string _tokenAssignment;
+    private readonly string _marker;
     private readonly int _self = Libc.getpid();
     private readonly Func<int, bool> _isHelper;
     private readonly Dictionary<int, ProcessEntry> _members = [];
 
-    public WorkerTree(int root, string tokenAssignment, Func<int, bool> isHelper)
+    public WorkerTree(int root, string marker, Func<int, bool> isHelper)
     {
         _root = root;
-        _tokenAssignment = tokenAssignment;
+        _marker = marker;
         _isHelper = isHelper;
         var entry = ProcessTable.Read(root);
         _rootStart = entry?.StartTime ?? ProcessTable.EarliestPossibleStartOfANewProcess();
@@ -38,12 +39,10 @@ internal sealed class WorkerTree
         }
     }
 
-    public int Group => _root;
-
     /// <summary>Takes a snapshot, adds newly found members, forgets the ones that are gone; returns the live members.</summary>
     public IReadOnlyList<ProcessEntry> Refresh()
     {
-        var snapshot = ProcessTable.Snapshot(_tokenAssignment);
+        var snapshot = ProcessTable.Snapshot(_marker);
         var byPid = snapshot.ToDictionary(e => e.Pid);
         var children = snapshot.ToLookup(e => e.ParentPid);
 

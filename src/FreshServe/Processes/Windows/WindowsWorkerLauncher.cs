@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
+using FreshServe.Interop;
 using FreshServe.Logging;
 
 namespace FreshServe.Processes.Windows;
@@ -22,12 +23,21 @@ namespace FreshServe.Processes.Windows;
 /// </para>
 /// </summary>
 [SupportedOSPlatform("windows")]
-public sealed class WindowsWorkerLauncher(ILogger? log = null) : IWorkerLauncher
+public sealed class WindowsWorkerLauncher(ILogger? log = null, string? session = null) : IWorkerLauncher
 {
+    private readonly string _session = session ?? ProcessMarker.NewSessionId();
     private JobEntryWay? _lastWay;
+    private int _started;
 
     public IWorker Start(ProcessSpec spec)
     {
+        spec = spec with
+        {
+            Environment = new Dictionary<string, string>(spec.Environment, StringComparer.OrdinalIgnoreCase)
+            {
+                [ProcessMarker.Variable] = ProcessMarker.Value(_session, Interlocked.Increment(ref _started)),
+            },
+        };
         var shell = Environment.GetEnvironmentVariable("ComSpec") is { Length: > 0 } comspec
             ? comspec
             : Path.Combine(Environment.SystemDirectory, "cmd.exe");
@@ -231,7 +241,7 @@ internal sealed class WindowsWorker : IWorker
 
         public bool IsGone() => worker.TreeGone();
 
-        public bool SendGraceful(Cli.StopSignal signal) => Kernel32.GenerateConsoleCtrlEvent(Kernel32.CTRL_BREAK_EVENT, (uint)worker.Pid);
+        public bool SendGraceful(StopSignal signal) => Kernel32.GenerateConsoleCtrlEvent(Kernel32.CTRL_BREAK_EVENT, (uint)worker.Pid);
 
         public void Force() => Kernel32.TerminateJobObject(worker._job, 1);
     }
@@ -243,7 +253,7 @@ internal sealed class WindowsWorker : IWorker
             return;
         }
 
-        await StopAsync(new StopPolicy(Cli.StopSignal.Kill, TimeSpan.Zero)).ConfigureAwait(false);
+        await StopAsync(new StopPolicy(StopSignal.Kill, TimeSpan.Zero)).ConfigureAwait(false);
         _disposed = true;
         _exitWait.Unregister(null);
         _waitHandle.Dispose();

@@ -1,8 +1,9 @@
 using FreshServe.Cli;
+using FreshServe.Common;
 using FreshServe.Config;
 using FreshServe.Tests.Infrastructure;
 
-namespace FreshServe.Tests.Cli;
+namespace FreshServe.Tests.Common;
 
 /// <summary>One rule for every duration option and config key: a number with a unit, or 0.</summary>
 public sealed class DurationTests

@@ -1,4 +1,6 @@
-namespace FreshServe.Cli;
+using FreshServe.Common;
+
+namespace FreshServe.Processes;
 
 /// <summary>The signals a user may pick for the graceful stop; numbers are resolved per platform.</summary>
 public enum StopSignal

@@ -1,4 +1,4 @@
-namespace FreshServe.Cli;
+namespace FreshServe.Common;
 
 /// <summary>The process exit codes freshserve itself returns (README lists them).</summary>
 public static class ExitCodes

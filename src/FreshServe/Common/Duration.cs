@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace FreshServe.Cli;
+namespace FreshServe.Common;
 
 /// <summary>
 /// Durations as the user writes them: a number with a unit, <c>500ms</c>, <c>5s</c>, <c>1.5s</c>, <c>2m</c>. The one

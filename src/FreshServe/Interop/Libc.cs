@@ -1,9 +1,13 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
+using FreshServe.Processes;
 
-namespace FreshServe.Processes.Unix;
+namespace FreshServe.Interop;
 
-/// <summary>The few libc calls .NET's Process class does not offer: process groups, signals to groups, waitpid.</summary>
+/// <summary>
+/// Every libc call freshserve makes (the one home of Unix native declarations): process groups, signals to groups,
+/// waitpid, posix_spawn, pipes, statx.
+/// </summary>
 [UnsupportedOSPlatform("windows")]
 internal static unsafe partial class Libc
 {
@@ -143,15 +147,19 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int posix_spawn(out int pid, string path, void* fileActions, void* attr, byte** argv, byte** envp);
 
-    public static int SignalNumber(Cli.StopSignal signal) => signal switch
+    /// <summary>Linux only (glibc 2.28+): the caller reads the fields it needs from <paramref name="buffer"/>.</summary>
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+
+    public static int SignalNumber(StopSignal signal) => signal switch
     {
-        Cli.StopSignal.Term => SIGTERM,
-        Cli.StopSignal.Int => SIGINT,
-        Cli.StopSignal.Hup => SIGHUP,
-        Cli.StopSignal.Quit => SIGQUIT,
-        Cli.StopSignal.Usr1 => SIGUSR1,
-        Cli.StopSignal.Usr2 => SIGUSR2,
-        Cli.StopSignal.Kill => SIGKILL,
+        StopSignal.Term => SIGTERM,
+        StopSignal.Int => SIGINT,
+        StopSignal.Hup => SIGHUP,
+        StopSignal.Quit => SIGQUIT,
+        StopSignal.Usr1 => SIGUSR1,
+        StopSignal.Usr2 => SIGUSR2,
+        StopSignal.Kill => SIGKILL,
         _ => SIGTERM,
     };
 

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 
-namespace FreshServe.Processes.Windows;
+namespace FreshServe.Interop;
 
 /// <summary>The few Win32 calls the Windows launcher needs: processes, job objects, console control events.</summary>
 [SupportedOSPlatform("windows")]
@@ -187,4 +187,31 @@ internal static unsafe partial class Kernel32
 
     [LibraryImport(Lib, EntryPoint = "GetFinalPathNameByHandleW", SetLastError = true)]
     public static partial uint GetFinalPathNameByHandle(IntPtr handle, char* path, uint length, uint flags);
+
+    /// <summary>PROCESSENTRY32W.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct ProcessEntry32
+    {
+        public uint Size;
+        public uint Usage;
+        public uint ProcessId;
+        public UIntPtr DefaultHeapId;
+        public uint ModuleId;
+        public uint Threads;
+        public uint ParentProcessId;
+        public int PriorityClassBase;
+        public uint Flags;
+        public fixed char ExeFile[260];
+    }
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial IntPtr CreateToolhelp32Snapshot(uint flags, uint processId);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    public static partial bool Process32FirstW(IntPtr snapshot, ProcessEntry32* entry);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    public static partial bool Process32NextW(IntPtr snapshot, ProcessEntry32* entry);
 }
