@@ -145,4 +145,33 @@ public sealed class ServicesEndToEndTests
         Assert.True(await ProcessProbe.WaitUntilGoneAsync(firstTree, TimeSpan.FromSeconds(5)), first.Output);
         Assert.Equal("api: Hello from the API", (await Http.TryGetAsync(example.ApiPort))?.Trim());
     }
+
+    [Fact]
+    public async Task A_service_with_proxy_gets_its_own_public_port_and_the_edit_is_served_there()
+    {
+        using var folder = new TempFolder();
+        var proxyPort = FreePort.Get();
+        folder.Write("web/server.js", File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "examples", "services", "web", "server.js")));
+        folder.Write("worker/w.py", "import time\nprint('worker up', flush=True)\nwhile True:\n    time.sleep(1)\n");
+        folder.Write("freshserve.json", $$"""
+            { "services": {
+                "web": { "command": "node server.js", "cwd": "web", "watch": ["web"], "proxy": {{proxyPort}} },
+                "worker": { "command": "python3 -u w.py", "cwd": "worker", "watch": ["worker"] } } }
+            """);
+        await using var fs = FreshServeProcess.Start(folder.Path, ["watch"]);
+        await fs.WaitForLineAsync($@"freshserve web +⇄ proxy on http://localhost:{proxyPort}");
+        await fs.WaitForLineAsync(@"^worker │ worker up");
+        Assert.NotNull(await Http.WaitForAsync(proxyPort, body => body.Contains("web: Welcome", StringComparison.Ordinal), TimeSpan.FromSeconds(30)));
+
+        var file = folder.File("web/server.js");
+        File.WriteAllText(file, File.ReadAllText(file).Replace("Welcome", "Proxied", StringComparison.Ordinal));
+        Assert.NotNull(await Http.WaitForAsync(proxyPort, body => body.Contains("web: Proxied", StringComparison.Ordinal), TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, fs.Count(@"freshserve worker ↻"));
+
+        var tree = ProcessProbe.Descendants(fs.Pid);
+        fs.Track(tree);
+        fs.Signal(ProcessProbe.SIGINT);
+        Assert.Equal(0, await fs.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(await ProcessProbe.WaitUntilGoneAsync(tree, TimeSpan.FromSeconds(5)), fs.Output);
+    }
 }
