@@ -323,7 +323,7 @@ public static class WatchResolver
         }
 
         /// <summary>A key of the file, named as written there: <c>port</c>, or a service's <c>services.api.port</c>.</summary>
-        private Origin FromFile(string key) => new(OriginKind.ConfigFile, file!.NameOf(key), file.Path);
+        private Origin FromFile(string key) => new(OriginKind.ConfigFile, file!.NameOf(key), file.FileOf(key));
 
         public string? Text(string key, string option, string? given, string? fromFile) =>
             given is not null ? Set(key, new Origin(OriginKind.CommandLine, option), given)

@@ -62,13 +62,18 @@ public sealed record ConfigValues
     public string ErrorAt(string key, string message) =>
         Places.TryGetValue(key, out var place) ? place.Error(Path, message) : $"{Path}: {message}";
 
+    /// <summary>The file <paramref name="key"/> was written in: this one, or freshserve.json for a Procfile's defaults.</summary>
+    public string FileOf(string key) => Places.TryGetValue(key, out var place) && place.File is not null ? place.File : Path;
+
     /// <summary>
     /// A service's own values over the top level's (<paramref name="defaults"/>): each key the service sets wins, and
     /// <c>env</c> is merged variable by variable. The result has no <c>services</c>.
     /// </summary>
     public ConfigValues Over(ConfigValues defaults)
     {
-        var places = new Dictionary<string, ConfigPlace>(defaults.Places, StringComparer.Ordinal);
+        // Defaults from another file (freshserve.json under a Procfile's services) keep saying where they were written.
+        var places = defaults.Places.ToDictionary(p => p.Key, p => defaults.Path == Path ? p.Value : p.Value with { File = p.Value.File ?? defaults.Path },
+            StringComparer.Ordinal);
         foreach (var (key, place) in Places)
         {
             places[key] = place;
@@ -127,9 +132,10 @@ public sealed record ConfigValues
 
 /// <summary>Where a key (or a service's name) was written in a config file or Procfile.</summary>
 /// <param name="Name">How messages name it: <c>port</c>, <c>services.api.port</c>, <c>services.api</c>.</param>
-public readonly record struct ConfigPlace(string Name, int Line, int Column)
+/// <param name="File">The file, when it is not the one the values are read with.</param>
+public readonly record struct ConfigPlace(string Name, int Line, int Column, string? File = null)
 {
-    public string Error(string path, string message) => $"{path}: line {Line}, column {Column}: {message}";
+    public string Error(string path, string message) => $"{File ?? path}: line {Line}, column {Column}: {message}";
 }
 
 /// <summary>One entry of <c>services</c> (or one Procfile line): its name, where the name was written, and its own keys.</summary>

@@ -91,6 +91,10 @@ public sealed class ProcfileTests
         Assert.Equal(TimeSpan.FromSeconds(1), web.Settings.Stop.Timeout);
         Assert.Equal("1", web.Settings.Environment["A"]);
         Assert.Equal("5000", web.Settings.Environment["PORT"]);
+
+        folder.Write("freshserve.json", """{ "watch": "nope" }""");
+        var error = Assert.Throws<UsageException>(() => Resolve(folder, new WatchArguments()));
+        Assert.StartsWith(folder.File("freshserve.json") + ": 'watch': folder ", error.Message);
     }
 
     [Fact]
