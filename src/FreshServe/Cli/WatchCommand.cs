@@ -41,8 +41,9 @@ public static class WatchCommand
         var proxy = settings.Proxy is { } proxySettings ? await StartProxyAsync(proxySettings, log, shutdown).ConfigureAwait(false) : null;
         try
         {
+            var time = TimeProvider.System;
             var supervisor = new Supervisor(settings, WorkerLaunchers.ForThisPlatform(log, ownRecord.Id),
-                new ChangeDebouncer(settings.Debounce, TimeSpan.FromSeconds(2)), log, session, proxy);
+                new ChangeDebouncer(settings.Debounce, TimeSpan.FromSeconds(2), time), log, session, proxy, time);
 
             log.Watching(string.Join(", ", settings.WatchRoots), settings.Proxy is null
                 ? settings.Port?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "observed when the server listens"

@@ -62,6 +62,15 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int kill(int pid, int sig);
 
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int socket(int domain, int type, int protocol);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint send(int fd, byte* buffer, nint length, int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint recv(int fd, byte* buffer, nint length, int flags);
+
     /// <summary>The foreground process group of the terminal on <paramref name="fd"/>, or -1 when it is not a terminal.</summary>
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int tcgetpgrp(int fd);

@@ -198,4 +198,7 @@ public static partial class Log
 
     [LoggerMessage(1053, LogLevel.Warning, "! no control socket at {Path} ({Reason}): freshserve status and restart cannot reach this session", EventName = nameof(ControlUnavailable))]
     public static partial void ControlUnavailable(this ILogger logger, string path, string reason);
+
+    [LoggerMessage(800, LogLevel.Debug, "  generation {Generation} answered on port {Port} after it was replaced: not reported, not routed to", EventName = nameof(ReadyAfterReplaced))]
+    public static partial void ReadyAfterReplaced(this ILogger logger, int generation, string port);
 }

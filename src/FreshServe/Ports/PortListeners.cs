@@ -10,13 +10,21 @@ public static class PortListeners
 {
     public static bool IsListening(int port)
     {
-        // The listener table is the authority, but on Linux it is read from /proc/net/tcp{,6}, whose every line costs:
-        // with the TIME_WAIT sockets a browser or a polling client leaves behind, one read takes 15-20 ms of each
-        // restart. A successful bind proves the port free in microseconds; a failed one proves nothing (the socket may
-        // be bound but not listening), so then the table decides.
-        if (OperatingSystem.IsLinux() && BindProvesFree(port))
+        // The listener table is the authority. A successful bind proves the port free in microseconds; a failed one
+        // proves nothing (the socket may be bound but not listening), so then the table decides: on Linux asked over
+        // netlink for listeners only, since /proc/net/tcp{,6} walks every connection bucket (40-150 ms per read on a
+        // loaded machine, each look while the old server still listens).
+        if (OperatingSystem.IsLinux())
         {
-            return false;
+            if (BindProvesFree(port))
+            {
+                return false;
+            }
+
+            if (SockDiag.Listeners() is { } listeners)
+            {
+                return listeners.ContainsValue(port);
+            }
         }
 
         // GetActiveTcpListeners reported a port as listened on under Wine when only TIME-WAIT sockets were left,

@@ -59,7 +59,7 @@ public static class PortOwner
         var owned = pids.SelectMany(pid => SocketInodesOf(pid).Select(inode => (Pid: pid, Inode: inode))).ToList();
         if (owned.Count == 0)
         {
-            // No socket at all in the tree: spare the read of /proc/net/tcp, whose TIME_WAIT rows make it costly.
+            // No socket at all in the tree: spare the look at the socket table.
             return [];
         }
 
@@ -83,11 +83,43 @@ public static class PortOwner
         return OperatingSystem.IsWindows() ? WindowsTcpTable.CommandLineOf(pid) : LsofListeners.CommandLineOf(pid);
     }
 
-    /// <summary>Socket inode to port, for the LISTEN rows of /proc/net/tcp{,6} (only <paramref name="port"/>'s if given).</summary>
+    /// <summary>The fourth field (st) is 0A, TCP_LISTEN: looked up without allocating.</summary>
+    private static bool IsListenRow(ReadOnlySpan<char> line)
+    {
+        for (var field = 0; field < 3; field++)
+        {
+            line = line.TrimStart(' ');
+            var end = line.IndexOf(' ');
+            if (end < 0)
+            {
+                return false;
+            }
+
+            line = line[end..];
+        }
+
+        return line.TrimStart(' ').StartsWith("0A ", StringComparison.Ordinal);
+    }
+
+    /// <summary>Socket inode to port, for the listening TCP sockets (only <paramref name="port"/>'s if given).</summary>
     [SupportedOSPlatform("linux")]
     private static Dictionary<string, int> ListeningSockets(int? port)
     {
         var inodes = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (SockDiag.Listeners() is { } listeners)
+        {
+            foreach (var (inode, listening) in listeners)
+            {
+                if (port is null || listening == port)
+                {
+                    inodes[inode.ToString(CultureInfo.InvariantCulture)] = listening;
+                }
+            }
+
+            return inodes;
+        }
+
+        // Where netlink is not allowed: the LISTEN rows of /proc/net/tcp{,6}.
         foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
         {
             if (!File.Exists(table))
@@ -98,6 +130,11 @@ public static class PortOwner
             foreach (var line in File.ReadLines(table).Skip(1))
             {
                 // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+                if (!IsListenRow(line))
+                {
+                    continue; // most rows are TIME_WAIT leftovers of a polling client: skip them without splitting
+                }
+
                 var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 if (fields.Length < 10 || fields[3] != "0A")
                 {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 
 namespace FreshServe.Processes;
 
@@ -14,13 +13,21 @@ internal interface IStoppableTree
     /// <summary>Sends the graceful request; false when it cannot be delivered (there is nothing to wait for then).</summary>
     bool SendGraceful(StopSignal signal);
 
+    /// <summary>
+    /// What the graceful request still needs after <see cref="SendGraceful"/> reached the tree's main part (Unix: a full
+    /// look at the process table for members outside the worker's group), run off the caller's path.
+    /// </summary>
+    void SendGracefulToTheRest(StopSignal signal)
+    {
+    }
+
     /// <summary>Ends every process of the tree still there; called again on each look until none is left.</summary>
     void Force();
 }
 
 /// <summary>
 /// The one way freshserve stops a tree (a worker on Unix or Windows, what a dead session left behind): the graceful
-/// request, a wait of up to the policy's timeout (cut short by <c>forceNow</c>), then force until nothing is left.
+/// request (the caller gets control back once its first part is sent, see <see cref="IStoppableTree.SendGracefulToTheRest"/>), a wait of up to the policy's timeout (cut short by <c>forceNow</c>), then force until nothing is left.
 /// Waits look at the tree after 2 ms, then at doubling intervals of at most 25 ms, and at once when it changes.
 /// </summary>
 internal static class TreeStopper
@@ -31,28 +38,36 @@ internal static class TreeStopper
     private static readonly TimeSpan FirstLook = TimeSpan.FromMilliseconds(2);
     private static readonly TimeSpan LongestPause = TimeSpan.FromMilliseconds(25);
 
-    public static async Task<StopOutcome> StopAsync(IStoppableTree tree, StopPolicy policy, CancellationToken forceNow = default)
+    /// <param name="time">The clock of the grace period and the looks (the system's by default).</param>
+    public static async Task<StopOutcome> StopAsync(IStoppableTree tree, StopPolicy policy, CancellationToken forceNow = default, TimeProvider? time = null)
     {
-        var clock = Stopwatch.StartNew();
+        time ??= TimeProvider.System;
+        var started = time.GetTimestamp();
         if (tree.IsGone())
         {
-            return new(clock.Elapsed, Forced: false);
+            return new(time.GetElapsedTime(started), Forced: false);
         }
 
         var graceful = policy.Signal != StopSignal.Kill && !forceNow.IsCancellationRequested;
         var delivered = graceful && tree.SendGraceful(policy.Signal);
-        if (delivered && await WaitUntilGoneAsync(tree, policy.Timeout, forceNow, eachLook: null).ConfigureAwait(false))
+        if (delivered)
         {
-            return new(clock.Elapsed, Forced: false);
+            // The caller (a restart waiting for the old tree's ports) goes on while the rest is looked for.
+            await Task.Run(() => tree.SendGracefulToTheRest(policy.Signal), CancellationToken.None).ConfigureAwait(false);
         }
 
-        await WaitUntilGoneAsync(tree, ForceBudget, CancellationToken.None, eachLook: tree.Force).ConfigureAwait(false);
-        return new(clock.Elapsed, Forced: true) { GracefulDelivered = delivered || !graceful };
+        if (delivered && await WaitUntilGoneAsync(tree, policy.Timeout, forceNow, eachLook: null, time).ConfigureAwait(false))
+        {
+            return new(time.GetElapsedTime(started), Forced: false);
+        }
+
+        await WaitUntilGoneAsync(tree, ForceBudget, CancellationToken.None, eachLook: tree.Force, time).ConfigureAwait(false);
+        return new(time.GetElapsedTime(started), Forced: true) { GracefulDelivered = delivered || !graceful };
     }
 
-    private static async Task<bool> WaitUntilGoneAsync(IStoppableTree tree, TimeSpan timeout, CancellationToken forceNow, Action? eachLook)
+    private static async Task<bool> WaitUntilGoneAsync(IStoppableTree tree, TimeSpan timeout, CancellationToken forceNow, Action? eachLook, TimeProvider time)
     {
-        var deadline = Stopwatch.StartNew();
+        var since = time.GetTimestamp();
         var pause = FirstLook;
         while (true)
         {
@@ -62,7 +77,7 @@ internal static class TreeStopper
                 return true;
             }
 
-            if (deadline.Elapsed >= timeout || forceNow.IsCancellationRequested)
+            if (time.GetElapsedTime(since) >= timeout || forceNow.IsCancellationRequested)
             {
                 return false;
             }
@@ -72,11 +87,11 @@ internal static class TreeStopper
                 // Once the root has exited its task stays completed: from then on only the pause paces the looks.
                 if (tree.Changed is { IsCompleted: false } changed)
                 {
-                    await Task.WhenAny(changed, Task.Delay(pause, forceNow)).ConfigureAwait(false);
+                    await Task.WhenAny(changed, Task.Delay(pause, time, forceNow)).ConfigureAwait(false);
                 }
                 else
                 {
-                    await Task.Delay(pause, forceNow).ConfigureAwait(false);
+                    await Task.Delay(pause, time, forceNow).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException)

@@ -64,6 +64,15 @@ public sealed class GenerationGate : IGenerationObserver
         }
     }
 
+    /// <summary>True once a restart has begun for <paramref name="generation"/> or a newer one exists: it is being stopped.</summary>
+    public bool IsRetired(int generation)
+    {
+        lock (_lock)
+        {
+            return _state.Generation > generation || (_state.Generation == generation && _state.Phase == WorkerPhase.Restarting);
+        }
+    }
+
     public void Restarting(int generation) => Set(null, new GenerationState(WorkerPhase.Restarting, generation));
 
     /// <summary>

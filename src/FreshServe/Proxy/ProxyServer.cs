@@ -9,6 +9,7 @@ using FreshServe.Ports;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -19,7 +20,8 @@ namespace FreshServe.Proxy;
 /// <summary>
 /// Kestrel in front of the worker, forwarding with YARP's forwarder to whichever generation is ready. Requests that
 /// arrive while no generation is ready wait for one (up to the ready timeout); a request whose connection is refused
-/// because its generation is going away waits for the next one and is sent again.
+/// because its generation is going away, or that a generation stopped by a restart left unanswered (if it may be sent
+/// twice), waits for the next one and is sent again.
 /// </summary>
 internal sealed class ProxyServer : IProxyServer
 {
@@ -166,9 +168,12 @@ internal sealed class ProxyServer : IProxyServer
                 await injection.CompleteAsync(error == ForwarderError.None, context.RequestAborted).ConfigureAwait(false);
             }
 
-            if (error != ForwarderError.None && !context.Response.HasStarted && WasRefused(context))
+            if (error != ForwarderError.None && !context.Response.HasStarted
+                && (WasRefused(context) || (error == ForwarderError.Request && _gate.IsRetired(upstream.Generation) && IsReplayable(context.Request))))
             {
-                // Sent to a generation that was already going away; nothing reached it, so it is safe to send again.
+                // Refused: sent to a generation already going away, nothing reached it, so it is safe to send again.
+                // Cut off: the generation was stopped by a restart while it held the request (node exits at SIGTERM with
+                // requests unanswered); a request without a body whose method may be repeated is sent to the next one.
                 context.Features.Set<IForwarderErrorFeature>(null);
                 context.Response.Clear();
                 failedGeneration = upstream.Generation;
@@ -178,6 +183,12 @@ internal sealed class ProxyServer : IProxyServer
             return;
         }
     }
+
+    /// <summary>Safe to send again after the server may have seen it: an idempotent method (RFC 9110 9.2.2) and no body.</summary>
+    private static bool IsReplayable(HttpRequest request) =>
+        (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)
+            || HttpMethods.IsTrace(request.Method) || HttpMethods.IsPut(request.Method) || HttpMethods.IsDelete(request.Method))
+        && (request.ContentLength == 0 || request.HttpContext.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == false);
 
     private static bool WasRefused(HttpContext context) =>
         context.Features.Get<IForwarderErrorFeature>()?.Exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };

@@ -21,7 +21,7 @@ public sealed class RestartCause(string reason)
     /// <summary>From the way being clear (ports free or tree gone, burst quiet) to the next worker spawned.</summary>
     public TimeSpan Start { get; set; }
 
-    /// <summary>When the way was clear (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    /// <summary>When the way was clear (a <see cref="TimeProvider"/> timestamp).</summary>
     public long WayClearAt { get; set; }
 
     /// <summary>"tree signalled in 1.1 ms, started 2.4 ms after the way was clear (spawn 1.9 ms); ports read in 3.0 ms beside the stop".</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using FreshServe.Common;
 using FreshServe.Logging;
@@ -24,8 +23,9 @@ public sealed class Supervisor
     private readonly IWorkerLauncher _launcher;
     private readonly ChangeDebouncer _changes;
     private readonly ILogger _log;
-    private readonly PortFreeWaiter _portWaiter;
-    private readonly string _executable;
+    private readonly TimeProvider _time;
+    private readonly IHostProbe _host;
+    private readonly GenerationPlanner _planner;
     private readonly CrashBackoff _backoff = CrashBackoff.Default();
     private readonly FeedbackLoop _feedbackLoop = new();
     private readonly ServerWrites _serverWrites;
@@ -46,11 +46,21 @@ public sealed class Supervisor
     private readonly List<Task> _retiring = [];
     // What the ready generation's tree listened on a moment after ready: read then, off any restart's path.
     private (int Generation, int[] Ports)? _portsSeen;
+    // Taken by the readiness report and by a restart superseding the generation: never both.
+    private readonly Lock _readyGate = new();
 
     public ChangeDebouncer Changes => _changes;
 
+    /// <summary>What the loop is doing now.</summary>
+    public LoopPhase Phase { get; private set; } = LoopPhase.Starting;
+
+    /// <summary>Told each phase the loop enters, with the generation it concerns, from the loop's own flow.</summary>
+    public event Action<LoopPhase, int>? PhaseChanged;
+
+    /// <param name="time">The clock of every wait and measure the loop makes; share it with <paramref name="changes"/>.</param>
+    /// <param name="host">What the loop asks the machine (ports, trees); the system's answers by default.</param>
     public Supervisor(WatchSettings settings, IWorkerLauncher launcher, ChangeDebouncer changes, ILogger log,
-        LiveSession? session = null, IGenerationObserver? observer = null)
+        LiveSession? session = null, IGenerationObserver? observer = null, TimeProvider? time = null, IHostProbe? host = null)
     {
         _session = session;
         _observer = observer;
@@ -58,13 +68,16 @@ public sealed class Supervisor
         _launcher = launcher;
         _changes = changes;
         _log = log;
-        _portWaiter = new PortFreeWaiter(settings.PortTimeout);
+        _time = time ?? TimeProvider.System;
+        _host = host ?? new HostProbe(settings.PortTimeout, _time);
         _expectedPort = settings.Port;
         _expectedSource = settings.PortSource;
         _provenPort = settings.Port;
-        _executable = CommandResolver.Resolve(settings.Command, settings.WorkingDirectory, settings.Environment);
+        _planner = new GenerationPlanner(settings, CommandResolver.Resolve(settings.Command, settings.WorkingDirectory, settings.Environment));
         _serverWrites = new ServerWrites(settings.WatchRoots, settings.WorkingDirectory, settings.Command, settings.CommandArguments, settings.Watching);
     }
+
+    private int ReadyGeneration => Volatile.Read(ref _readyGeneration);
 
     /// <summary>Restarts the current generation now, as if a file had changed (key r).</summary>
     public void RequestRestart()
@@ -93,7 +106,7 @@ public sealed class Supervisor
     {
         if (_settings.Port is { } initialPort)
         {
-            if (PortListeners.IsListening(initialPort))
+            if (_host.IsListening(initialPort))
             {
                 _log.PortHeldWaiting(initialPort, DescribeHolder(initialPort).Describe(), Duration.Format(_settings.PortTimeout));
             }
@@ -101,7 +114,7 @@ public sealed class Supervisor
             bool free;
             try
             {
-                free = await _portWaiter.WaitAsync(initialPort, shutdown).ConfigureAwait(false);
+                free = await _host.WaitUntilFreeAsync(initialPort, shutdown).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
             {
@@ -133,225 +146,283 @@ public sealed class Supervisor
         }
     }
 
+    /// <summary>
+    /// The loop as a state machine: each generation is started (<see cref="LoopPhase.Starting"/>), runs until the next
+    /// message (<see cref="LoopPhase.Running"/>; after its own exit, <see cref="LoopPhase.WaitingForChange"/>), and a
+    /// change, key r or the end of a crash pause replaces it through the one restart path (<see cref="RestartAsync"/>).
+    /// Shutdown, in any phase, stops what runs (<see cref="LoopPhase.Stopping"/>).
+    /// </summary>
     private async Task<int> RunGenerationsAsync(CancellationToken shutdown, CancellationToken force)
     {
-        var generation = 0;
-        IReadOnlyList<string> changed = [];
-        RestartCause? cause = null;
+        var number = 0;
+        Restart? restart = null;
         while (!shutdown.IsCancellationRequested)
         {
-            generation++;
-            // Behind the proxy every generation gets a fresh internal port, so the old one never has to be waited for.
-            var workerPort = _settings.Proxy is null ? _settings.Port : WorkerPort.Pick();
-            var environment = WorkerEnvironment.Build(_settings, generation, changed);
-            var arguments = _settings.CommandArguments;
-            if (_settings.Proxy is not null && workerPort is { } assigned)
-            {
-                arguments = WorkerPort.Substitute(arguments, assigned);
-                environment = new Dictionary<string, string>(environment) { ["PORT"] = assigned.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-            }
-
-            var spec = new ProcessSpec(_executable, arguments, _settings.WorkingDirectory, environment)
-            {
-                DetachStdin = _settings.DetachStdin,
-            };
-
-            IWorker worker;
+            number++;
+            var current = Start(number, restart, shutdown);
             try
             {
-                var spawning = Stopwatch.GetTimestamp();
-                worker = _launcher.Start(spec);
-                if (cause is not null)
+                if (current is null)
                 {
-                    cause.Spawn = Stopwatch.GetElapsedTime(spawning);
-                    cause.Start = Stopwatch.GetElapsedTime(cause.WayClearAt);
+                    Enter(LoopPhase.WaitingForChange, number);
                 }
-            }
-            catch (CommandStartException e) when (generation > 1)
-            {
-                // The first start failing is a bad command; later, a rebuild in progress or a lost exec bit is
-                // something the next save fixes: nothing runs, so wait for it instead of ending the session.
-                _log.CannotStart(e.Message);
-                if (await WaitAfterFailedStartAsync(shutdown).ConfigureAwait(false) is not { } next)
+
+                var message = await NextMessageAsync(current, crashPause: null, shutdown).ConfigureAwait(false);
+                if (message == Message.WorkerExited)
                 {
+                    var pause = await OnExitedAsync(current!, force).ConfigureAwait(false);
+                    Enter(LoopPhase.WaitingForChange, number);
+                    message = await NextMessageAsync(null, pause, shutdown).ConfigureAwait(false);
+                }
+
+                if (message == Message.Shutdown)
+                {
+                    await StopForShutdownAsync(current, force).ConfigureAwait(false);
                     break;
                 }
 
-                (cause, changed) = next;
-                continue;
-            }
-
-            _session?.WorkerStarted(worker.Pid, generation);
-            if (cause is not null)
-            {
-                _log.RestartOverhead(cause.DescribeOverhead());
-            }
-
-            var startedAt = Stopwatch.StartNew();
-            if (cause is null)
-            {
-                _log.Started(spec.DisplayCommand, worker.Pid, generation);
-            }
-            else
-            {
-                _log.StartedStep(spec.DisplayCommand, worker.Pid, generation);
-            }
-
-            using var generationDone = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-            var readiness = ReportReadinessAsync(worker, generation, workerPort, startedAt, cause, generationDone.Token);
-            var thisGeneration = generation;
-            var sampling = Task.Run(() => _serverWrites.SampleWhileStartingAsync(worker.Pid,
-                () => Volatile.Read(ref _readyGeneration) == thisGeneration, generationDone.Token), CancellationToken.None);
-            var retired = false;
-            try
-            {
-                var manual = NextRestartRequest();
-                var cancelled = Task.Delay(Timeout.Infinite, shutdown);
-                Task change;
-                Task first;
-                do
-                {
-                    change = _changes.WaitForChangeAsync(shutdown);
-                    first = await Task.WhenAny(change, manual, worker.Exited, cancelled).ConfigureAwait(false);
-                }
-                while (first == change && await IsServersOwnBurstAsync(worker.Pid, () => Starting(generation, startedAt), shutdown).ConfigureAwait(false));
-
-                Task? crashRestart = null;
-
-                if (first == worker.Exited)
-                {
-                    var uptime = startedAt.Elapsed;
-                    var exitCode = await worker.Exited.ConfigureAwait(false);
-                    _observer?.Exited(generation, exitCode);
-                    var delay = ReportExit(spec, worker.Pid, exitCode, uptime);
-                    await StopTreeAsync(worker, generation, force).ConfigureAwait(false);
-                    crashRestart = delay is { } wait ? Task.Delay(wait, shutdown) : Task.Delay(Timeout.Infinite, shutdown);
-                    first = await Task.WhenAny(change, manual, crashRestart, cancelled).ConfigureAwait(false);
-                }
-
-                if (first == cancelled || shutdown.IsCancellationRequested)
-                {
-                    _log.ShuttingDown(generation);
-                    await StopTreeAsync(worker, generation, force).ConfigureAwait(false);
-                    break;
-                }
-
-                _observer?.Restarting(generation);
-                await generationDone.CancelAsync().ConfigureAwait(false);
-                if (first == change)
-                {
-                    // A change: stop now, while the burst may still be going on; start once it is quiet.
-                    var early = startedAt.Elapsed <= FeedbackLoop.SoonAfterStart && Volatile.Read(ref _readyGeneration) != generation;
-                    var starting = Starting(generation, startedAt);
-                    _backoff.Reset();
-                    var quiet = _changes.WaitForQuietAsync(shutdown);
-                    var retirement = Retire(worker, generation, workerPort, force, shutdown);
-                    retired = true;
-                    var what = await ChangedPaths.DescribeBurstAsync(_changes, quiet, _settings.WatchRoots).ConfigureAwait(false);
-                    _log.Restarting(what);
-                    cause = new RestartCause($"{what} changed");
-                    await ClearTheWayAsync(retirement, cause, shutdown).ConfigureAwait(false);
-                    var burst = await quiet.ConfigureAwait(false);
-                    cause.WayClearAt = Stopwatch.GetTimestamp();
-                    changed = ChangedPaths.Relative(burst, _settings.WatchRoots);
-                    // The restart line named the burst as it began; the ready line names all of it.
-                    cause.Reason = $"{ChangedPaths.DescribeLasting(burst, _settings.WatchRoots)} changed";
-                    _serverWrites.Restarted(burst, starting);
-                    if (_feedbackLoop.Observe(burst, early))
-                    {
-                        _log.FeedbackLoop(string.Join(", ", changed), Duration.Format(FeedbackLoop.SoonAfterStart), FeedbackLoop.Streak,
-                            string.Join(' ', changed.Select(path => $"-x '{path.Replace('\\', '/')}'")));
-                    }
-                }
-                else if (first == manual)
-                {
-                    _backoff.Reset();
-                    _log.RestartRequested();
-                    _serverWrites.Restarted([], starting: false);
-                    cause = new RestartCause("restart requested");
-                    var retirement = Retire(worker, generation, workerPort, force, shutdown);
-                    retired = true;
-                    await ClearTheWayAsync(retirement, cause, shutdown).ConfigureAwait(false);
-                    cause.WayClearAt = Stopwatch.GetTimestamp();
-                    changed = [];
-                }
-                else
-                {
-                    _serverWrites.Restarted([], starting: false);
-                    cause = new RestartCause($"restart {_backoff.Streak} after a crash");
-                    var retirement = Retire(worker, generation, workerPort, force, shutdown);
-                    retired = true;
-                    await ClearTheWayAsync(retirement, cause, shutdown).ConfigureAwait(false);
-                    cause.WayClearAt = Stopwatch.GetTimestamp();
-                    changed = [];
-                }
+                Enter(LoopPhase.Restarting, number);
+                restart = await RestartAsync(message, current, force, shutdown).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
             {
-                _log.ShuttingDown(generation);
-                if (!retired)
-                {
-                    // A retired tree's stop is already under way; shutdown awaits it.
-                    await StopTreeAsync(worker, generation, force).ConfigureAwait(false);
-                }
-
+                await StopForShutdownAsync(current, force).ConfigureAwait(false);
                 break;
             }
             finally
             {
-                await generationDone.CancelAsync().ConfigureAwait(false);
-                if (!retired)
+                if (current is not null)
                 {
-                    await worker.DisposeAsync().ConfigureAwait(false);
+                    await EndAsync(current).ConfigureAwait(false);
                 }
-
-                await readiness.ConfigureAwait(false);
-                await sampling.ConfigureAwait(false);
             }
         }
 
+        Enter(LoopPhase.Stopped, number);
         _log.ShutDown();
         return ExitCodes.Ok;
     }
 
-    /// <summary>With nothing running, waits for a change (or key r); null on shutdown.</summary>
-    private async Task<(RestartCause Cause, IReadOnlyList<string> Changed)?> WaitAfterFailedStartAsync(CancellationToken shutdown)
+    private void Enter(LoopPhase phase, int generation)
     {
-        var change = _changes.WaitForChangeAsync(shutdown);
-        var manual = NextRestartRequest();
-        var first = await Task.WhenAny(change, manual, Task.Delay(Timeout.Infinite, shutdown)).ConfigureAwait(false);
-        if (shutdown.IsCancellationRequested || (first != change && first != manual))
-        {
-            return null;
-        }
+        Phase = phase;
+        PhaseChanged?.Invoke(phase, generation);
+    }
 
-        _backoff.Reset();
+    /// <summary>Spawns generation <paramref name="number"/>; null when a later start failed (nothing runs until the next change).</summary>
+    private Generation? Start(int number, Restart? restart, CancellationToken shutdown)
+    {
+        Enter(LoopPhase.Starting, number);
+        // Behind the proxy every generation gets a fresh internal port, so the old one never has to be waited for.
+        var workerPort = _settings.Proxy is null ? _settings.Port : _host.PickWorkerPort();
+        var spec = _planner.Plan(number, restart?.Changed ?? [], workerPort);
+        var cause = restart?.Cause;
+        IWorker worker;
         try
         {
-            RestartCause cause;
-            IReadOnlyList<string> changed = [];
-            if (first == change)
+            var spawning = _time.GetTimestamp();
+            worker = _launcher.Start(spec);
+            if (cause is not null)
             {
-                var quiet = _changes.WaitForQuietAsync(shutdown);
-                var what = await ChangedPaths.DescribeBurstAsync(_changes, quiet, _settings.WatchRoots).ConfigureAwait(false);
-                _log.Restarting(what);
-                cause = new RestartCause($"{what} changed");
-                changed = ChangedPaths.Relative(await quiet.ConfigureAwait(false), _settings.WatchRoots);
+                cause.Spawn = _time.GetElapsedTime(spawning);
+                cause.Start = _time.GetElapsedTime(cause.WayClearAt);
             }
-            else
-            {
-                _log.RestartRequested();
-                cause = new RestartCause("restart requested");
-            }
-
-            (cause.Port, cause.PortFreeTook) = await EnsurePortFreeAsync(shutdown).ConfigureAwait(false);
-            cause.WayClearAt = Stopwatch.GetTimestamp();
-            return (cause, changed);
         }
-        catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+        catch (CommandStartException e) when (number > 1)
         {
+            // The first start failing is a bad command; later, a rebuild in progress or a lost exec bit is
+            // something the next save fixes: nothing runs, so wait for it instead of ending the session.
+            _log.CannotStart(e.Message);
             return null;
         }
+
+        _session?.WorkerStarted(worker.Pid, number);
+        if (cause is not null)
+        {
+            _log.RestartOverhead(cause.DescribeOverhead());
+        }
+
+        var generation = new Generation(number, worker, spec, workerPort, _time.GetTimestamp(), CancellationTokenSource.CreateLinkedTokenSource(shutdown));
+        if (cause is null)
+        {
+            _log.Started(spec.DisplayCommand, worker.Pid, number);
+        }
+        else
+        {
+            _log.StartedStep(spec.DisplayCommand, worker.Pid, number);
+        }
+
+        generation.Readiness = ReportReadinessAsync(generation, cause, generation.Done.Token);
+        if (_host.ReadsTreeFiles)
+        {
+            generation.Sampling = Task.Run(() => _serverWrites.SampleWhileStartingAsync(worker.Pid,
+                () => ReadyGeneration == number, generation.Done.Token), CancellationToken.None);
+        }
+
+        Enter(LoopPhase.Running, number);
+        return generation;
+    }
+
+    /// <summary>
+    /// The next message for the loop: a change (a burst the evidence shows is the running server's own writing is
+    /// taken and waited past), key r, the worker's own exit, the end of a crash pause, or shutdown.
+    /// </summary>
+    private async Task<Message> NextMessageAsync(Generation? running, TimeSpan? crashPause, CancellationToken shutdown)
+    {
+        var manual = NextRestartRequest();
+        var cancelled = Task.Delay(Timeout.Infinite, shutdown);
+        var pause = crashPause is { } wait ? Task.Delay(wait, _time, shutdown) : null;
+        while (true)
+        {
+            var change = _changes.WaitForChangeAsync(shutdown);
+            List<Task> waits = [change, manual];
+            if (running is not null)
+            {
+                waits.Add(running.Worker.Exited);
+            }
+
+            if (pause is not null)
+            {
+                waits.Add(pause);
+            }
+
+            waits.Add(cancelled);
+            var first = await Task.WhenAny(waits).ConfigureAwait(false);
+            if (shutdown.IsCancellationRequested)
+            {
+                return Message.Shutdown;
+            }
+
+            if (first == change)
+            {
+                if (running is not null && await IsServersOwnBurstAsync(running, shutdown).ConfigureAwait(false))
+                {
+                    continue;
+                }
+
+                return Message.Change;
+            }
+
+            return first == manual ? Message.ManualRestart : first == pause ? Message.CrashPauseOver : Message.WorkerExited;
+        }
+    }
+
+    /// <summary>Reports the worker's own exit and stops what is left of its tree; returns the crash pause, or null to wait for a change.</summary>
+    private async Task<TimeSpan?> OnExitedAsync(Generation generation, CancellationToken force)
+    {
+        var uptime = _time.GetElapsedTime(generation.StartedAt);
+        var exitCode = await generation.Worker.Exited.ConfigureAwait(false);
+        _observer?.Exited(generation.Number, exitCode);
+        var delay = ReportExit(generation.Spec, generation.Worker.Pid, exitCode, uptime);
+        await StopTreeAsync(generation.Worker, generation.Number, force).ConfigureAwait(false);
+        return delay;
+    }
+
+    private async Task StopForShutdownAsync(Generation? current, CancellationToken force)
+    {
+        if (current is null)
+        {
+            return;
+        }
+
+        Enter(LoopPhase.Stopping, current.Number);
+        _log.ShuttingDown(current.Number);
+        if (!current.Retired)
+        {
+            // A retired tree's stop is already under way; shutdown awaits it.
+            await StopTreeAsync(current.Worker, current.Number, force).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Ends what ran beside a generation; disposes its worker unless a retirement does once its stop ends.</summary>
+    private static async Task EndAsync(Generation generation)
+    {
+        await generation.Done.CancelAsync().ConfigureAwait(false);
+        if (!generation.Retired)
+        {
+            await generation.Worker.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await generation.Readiness.ConfigureAwait(false);
+        await generation.Sampling.ConfigureAwait(false);
+        generation.Done.Dispose();
+    }
+
+    /// <summary>
+    /// The one restart path, for a change, key r or a crash pause over, with or without a generation running (after a
+    /// failed start). The old generation is superseded (never reported ready or routed to from here on) and told to stop
+    /// at once, while a burst may still be going on; the next one may start once the burst is quiet and the way is clear.
+    /// </summary>
+    private async Task<Restart> RestartAsync(Message why, Generation? old, CancellationToken force, CancellationToken shutdown)
+    {
+        var change = why == Message.Change;
+        var (early, starting) = (false, false);
+        if (old is not null)
+        {
+            Supersede(old);
+            early = change && _time.GetElapsedTime(old.StartedAt) <= FeedbackLoop.SoonAfterStart && ReadyGeneration != old.Number;
+            starting = change && Starting(old);
+        }
+
+        if (why != Message.CrashPauseOver)
+        {
+            _backoff.Reset();
+        }
+
+        if (why == Message.ManualRestart)
+        {
+            _log.RestartRequested();
+        }
+
+        // Key r (or the end of a crash pause) inside a burst takes the burst too: one restart serves all of it.
+        var quiet = change || _changes.Pending.Count > 0 ? _changes.WaitForQuietAsync(shutdown) : null;
+        var retirement = old is null ? null : Retire(old, force, shutdown);
+        RestartCause cause;
+        if (quiet is not null)
+        {
+            var what = await ChangedPaths.DescribeBurstAsync(_changes, quiet, _settings.WatchRoots, _time).ConfigureAwait(false);
+            _log.Restarting(what);
+            cause = new RestartCause($"{what} changed");
+        }
+        else
+        {
+            cause = new RestartCause(why == Message.ManualRestart ? "restart requested" : $"restart {_backoff.Streak} after a crash");
+        }
+
+        await ClearTheWayAsync(retirement, cause, shutdown).ConfigureAwait(false);
+        IReadOnlyList<FileChange> burst = quiet is null ? [] : await quiet.ConfigureAwait(false);
+        cause.WayClearAt = _time.GetTimestamp();
+        _serverWrites.Restarted(burst, starting);
+        if (quiet is not null)
+        {
+            // The restart line named the burst as it began; the ready line names all of it.
+            cause.Reason = $"{ChangedPaths.DescribeLasting(burst, _settings.WatchRoots)} changed";
+            var changed = ChangedPaths.Relative(burst, _settings.WatchRoots);
+            if (_feedbackLoop.Observe(burst, early))
+            {
+                _log.FeedbackLoop(string.Join(", ", changed), Duration.Format(FeedbackLoop.SoonAfterStart), FeedbackLoop.Streak,
+                    string.Join(' ', changed.Select(path => $"-x '{path.Replace('\\', '/')}'")));
+            }
+
+            return new Restart(cause, changed);
+        }
+
+        return new Restart(cause, []);
+    }
+
+    /// <summary>
+    /// From here on the generation is never reported ready nor routed to, however late its readiness check answers: the
+    /// readiness report takes the same lock and checks <see cref="Generation.Superseded"/>.
+    /// </summary>
+    private void Supersede(Generation old)
+    {
+        lock (_readyGate)
+        {
+            old.Superseded = true;
+            _observer?.Restarting(old.Number);
+        }
+
+        old.Done.Cancel();
     }
 
     /// <summary>
@@ -360,13 +431,16 @@ public sealed class Supervisor
     /// restarts at once: a burst is looked at closer only when every path in it may be the server's, so an edit never
     /// waits on this.
     /// </summary>
-    private async Task<bool> IsServersOwnBurstAsync(int workerPid, Func<bool> starting, CancellationToken shutdown)
+    private async Task<bool> IsServersOwnBurstAsync(Generation running, CancellationToken shutdown)
     {
+        var workerPid = running.Worker.Pid;
+        bool starting() => Starting(running);
+        var judging = OperatingSystem.IsLinux() && _host.ReadsTreeFiles;
         // A file that appeared and is gone again cancels out by the end of the burst: it decides nothing.
         var deciding = _changes.Pending.Where(change => !ChangedPaths.IsInFlight(change)).ToArray();
         if (deciding.Length > 0)
         {
-            if (!OperatingSystem.IsLinux())
+            if (!judging || !OperatingSystem.IsLinux())
             {
                 return false;
             }
@@ -388,7 +462,7 @@ public sealed class Supervisor
             return true; // all it held came and went
         }
 
-        var (others, own) = OperatingSystem.IsLinux()
+        var (others, own) = judging && OperatingSystem.IsLinux()
             ? await _serverWrites.JudgeAsync(burst, workerPid, starting, shutdown).ConfigureAwait(false)
             : (burst, []);
         foreach (var write in own.Where(w => w.FirstTime))
@@ -415,9 +489,11 @@ public sealed class Supervisor
     /// Still starting: not ready yet, within the time the server's start-up writes are looked for; or in the first
     /// second, ready or not (a server writes at import and listens right after: its write may be seen after ready).
     /// </summary>
-    private bool Starting(int generation, Stopwatch startedAt) =>
-        startedAt.Elapsed <= FeedbackLoop.SoonAfterStart
-        || (Volatile.Read(ref _readyGeneration) != generation && startedAt.Elapsed <= ServerWrites.SampleFor);
+    private bool Starting(Generation generation)
+    {
+        var elapsed = _time.GetElapsedTime(generation.StartedAt);
+        return elapsed <= FeedbackLoop.SoonAfterStart || (ReadyGeneration != generation.Number && elapsed <= ServerWrites.SampleFor);
+    }
 
     /// <summary>Logs a worker's own exit; returns how long to wait before restarting it, or null to wait for a change.</summary>
     private TimeSpan? ReportExit(ProcessSpec spec, int pid, int exitCode, TimeSpan uptime)
@@ -458,13 +534,15 @@ public sealed class Supervisor
     /// Only a generation seen ready has known ports; one that is not (still starting, or serving nothing) might bind
     /// after it was looked at, so the next generation waits for it to be gone.
     /// </summary>
-    private Retirement Retire(IWorker worker, int generation, int? workerPort, CancellationToken force, CancellationToken shutdown)
+    private Retirement Retire(Generation old, CancellationToken force, CancellationToken shutdown)
     {
-        var overlap = !_settings.StopBeforeStart && !worker.Exited.IsCompleted && Volatile.Read(ref _readyGeneration) == generation;
-        var signalledAt = Stopwatch.GetTimestamp();
+        var (worker, generation, workerPort) = (old.Worker, old.Number, old.Port);
+        old.Retired = true;
+        var overlap = !_settings.StopBeforeStart && !worker.Exited.IsCompleted && ReadyGeneration == generation;
+        var signalledAt = _time.GetTimestamp();
         // Runs synchronously up to its first wait: the tree read and the graceful signal sent.
         var stopping = StopAndDisposeAsync(worker, generation, force);
-        var signal = Stopwatch.GetElapsedTime(signalledAt);
+        var signal = _time.GetElapsedTime(signalledAt);
         lock (_retiringGate)
         {
             _retiring.RemoveAll(task => task.IsCompleted);
@@ -494,9 +572,9 @@ public sealed class Supervisor
     private async Task<(TimeSpan, IReadOnlyList<int>, TimeSpan)> WaitUntilClearAsync(int pid, int[]? seen, int? workerPort, int? proven,
         long signalledAt, CancellationToken cancellationToken)
     {
-        var reading = Stopwatch.GetTimestamp();
-        var listening = seen is not null ? seen.ToHashSet() : TreePorts.ReadOrNone(pid).Select(l => l.Port).ToHashSet();
-        var read = Stopwatch.GetElapsedTime(reading);
+        var reading = _time.GetTimestamp();
+        var listening = seen is not null ? seen.ToHashSet() : _host.ListenersOf(pid).Select(l => l.Port).ToHashSet();
+        var read = _time.GetElapsedTime(reading);
         if (_settings.Proxy is not null && workerPort is { } own)
         {
             // Behind the proxy the generation's own port is never given again: only its other ports (a debugger's) matter.
@@ -508,8 +586,8 @@ public sealed class Supervisor
         }
 
         IReadOnlyList<int> ports = [.. listening.Order()];
-        var took = await WaitUntilNoneListensAsync(ports, signalledAt, cancellationToken).ConfigureAwait(false);
-        return (took, ports, read);
+        await _host.WaitUntilNoneListensAsync(ports, cancellationToken).ConfigureAwait(false);
+        return (_time.GetElapsedTime(signalledAt), ports, read);
     }
 
     private async Task<TimeSpan> StopAndDisposeAsync(IWorker worker, int generation, CancellationToken force)
@@ -528,8 +606,15 @@ public sealed class Supervisor
     /// Returns once the next generation may start: every port the old tree listened on is listened on by no one, or
     /// (no overlap, or the stop ended first) the old tree is gone and the last ready port proven free.
     /// </summary>
-    private async Task ClearTheWayAsync(Retirement retirement, RestartCause cause, CancellationToken shutdown)
+    private async Task ClearTheWayAsync(Retirement? retirement, RestartCause cause, CancellationToken shutdown)
     {
+        if (retirement is null)
+        {
+            // Nothing ran (a failed start) or it is stopped already: only the port to prove.
+            (cause.Port, cause.PortFreeTook) = await EnsurePortFreeAsync(shutdown).ConfigureAwait(false);
+            return;
+        }
+
         using var looking = retirement.StopLooking;
         cause.Signal = retirement.Signal;
         if (retirement.Clear is { } clear)
@@ -561,23 +646,6 @@ public sealed class Supervisor
 
         cause.StopTook = await retirement.Stopping.ConfigureAwait(false);
         (cause.Port, cause.PortFreeTook) = await EnsurePortFreeAsync(shutdown).ConfigureAwait(false);
-    }
-
-    /// <summary>Looks often: a bind attempt costs microseconds, and each look saved is time the user waits.</summary>
-    private static async Task<TimeSpan> WaitUntilNoneListensAsync(IReadOnlyList<int> ports, long since, CancellationToken cancellationToken)
-    {
-        var pause = TimeSpan.FromMilliseconds(OperatingSystem.IsLinux() ? 2 : 10);
-        var pending = ports.ToList();
-        while (true)
-        {
-            pending.RemoveAll(port => !PortListeners.IsListening(port));
-            if (pending.Count == 0)
-            {
-                return Stopwatch.GetElapsedTime(since);
-            }
-
-            await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
-        }
     }
 
     private async Task<TimeSpan> StopTreeAsync(IWorker worker, int generation, CancellationToken force)
@@ -636,15 +704,15 @@ public sealed class Supervisor
             return (null, null);
         }
 
-        var clock = Stopwatch.StartNew();
-        if (!await _portWaiter.WaitAsync(port, shutdown).ConfigureAwait(false))
+        var since = _time.GetTimestamp();
+        if (!await _host.WaitUntilFreeAsync(port, shutdown).ConfigureAwait(false))
         {
             shutdown.ThrowIfCancellationRequested();
             throw new FreshServeException(PortHeldMessage(port));
         }
 
         // Read once: the verbose step and the summary line report the same time.
-        var took = clock.Elapsed;
+        var took = _time.GetElapsedTime(since);
         _log.PortFree(port, Duration.Format(took));
         return (port, took);
     }
@@ -658,12 +726,14 @@ public sealed class Supervisor
     private PortHolderReport DescribeHolder(int port) =>
         PortHolderReport.For(port, _session?.Registry ?? SessionRegistry.ForCurrentUser(), _session?.Record.Id);
 
-    private async Task ReportReadinessAsync(IWorker worker, int generation, int? workerPort, Stopwatch startedAt, RestartCause? cause, CancellationToken cancellationToken)
+    private async Task ReportReadinessAsync(Generation current, RestartCause? cause, CancellationToken cancellationToken)
     {
+        var (worker, generation) = (current.Worker, current.Number);
         var summary = cause is null ? string.Empty : " ← " + cause.Describe(worker.Pid);
         try
         {
             string where;
+            int? routed = null;
             if (_settings.ReadyUrl is { } url)
             {
                 where = $"at {url}";
@@ -678,32 +748,47 @@ public sealed class Supervisor
                     _session?.ServerPort(serving);
                 }
             }
-            else if (await WaitForPortAsync(worker, generation, workerPort, ReportedEarly(worker, generation, cause) ? string.Empty : summary, cancellationToken)
+            else if (await WaitForPortAsync(worker, generation, current.Port, ReportedEarly(worker, generation, cause) ? string.Empty : summary, cancellationToken)
                          .ConfigureAwait(false) is { } readyPort)
             {
                 where = $"on port {readyPort}";
-                // A generation replaced while its check answered is never reported (nor routed to: see GenerationGate).
-                cancellationToken.ThrowIfCancellationRequested();
-                // The proxy switches first, so every response after the ready line comes from this generation.
-                _observer?.Ready(generation, readyPort);
-                if (_settings.Proxy is null)
-                {
-                    ProvenPort = readyPort;
-                    _session?.ServerPort(readyPort);
-                }
+                routed = readyPort;
             }
             else
             {
                 return;
             }
 
-            Volatile.Write(ref _readyGeneration, generation);
-            // Read again: an old generation stopping in the background may have finished meanwhile.
-            _log.Ready(startedAt.ElapsedMilliseconds, where, generation, cause is null ? summary : " ← " + cause.Describe(worker.Pid));
+            var took = (long)_time.GetElapsedTime(current.StartedAt).TotalMilliseconds;
+            lock (_readyGate)
+            {
+                // A generation superseded while its check answered is never reported, nor routed to.
+                if (current.Superseded || cancellationToken.IsCancellationRequested)
+                {
+                    _log.ReadyAfterReplaced(generation, routed?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? where);
+                    return;
+                }
+
+                if (routed is { } port)
+                {
+                    // The proxy switches first, so every response after the ready line comes from this generation.
+                    _observer?.Ready(generation, port);
+                    if (_settings.Proxy is null)
+                    {
+                        ProvenPort = port;
+                        _session?.ServerPort(port);
+                    }
+                }
+
+                Volatile.Write(ref _readyGeneration, generation);
+                // Read again: an old generation stopping in the background may have finished meanwhile.
+                _log.Ready(took, where, generation, cause is null ? summary : " ← " + cause.Describe(worker.Pid));
+            }
+
             await GiveBackMemoryAsync(cancellationToken).ConfigureAwait(false);
             if (!_settings.StopBeforeStart)
             {
-                var seen = TreePorts.ReadOrNone(worker.Pid).Select(l => l.Port).Distinct().ToArray();
+                var seen = _host.ListenersOf(worker.Pid).Select(l => l.Port).Distinct().ToArray();
                 lock (_ports)
                 {
                     _portsSeen = (generation, seen);
@@ -734,7 +819,7 @@ public sealed class Supervisor
     private async Task<bool> WaitForUrlAsync(IWorker worker, int generation, Uri url, string summary, CancellationToken cancellationToken)
     {
         HttpStatusCode? answer = null;
-        var ready = ReadinessProbe.WaitForHttpAsync(url, _settings.ReadyTimeout, cancellationToken, answered: status => answer = status);
+        var ready = _host.WaitForUrlAsync(url, _settings.ReadyTimeout, null, status => answer = status, cancellationToken);
         while (true)
         {
             // A URL that answers while our worker is already dead would be someone else's: never report that.
@@ -758,7 +843,7 @@ public sealed class Supervisor
                 _log.NotReady($"at {url}", Duration.Format(_settings.ReadyTimeout), generation, worker.Pid, summary);
             }
 
-            ready = ReadinessProbe.WaitForHttpAsync(url, Timeout.InfiniteTimeSpan, cancellationToken, TimeSpan.FromMilliseconds(500));
+            ready = _host.WaitForUrlAsync(url, Timeout.InfiniteTimeSpan, TimeSpan.FromMilliseconds(500), null, cancellationToken);
         }
     }
 
@@ -768,7 +853,7 @@ public sealed class Supervisor
     /// </summary>
     private int? ServingPort(IWorker worker, int generation, Uri url)
     {
-        var listeners = TreePorts.ReadOrNone(worker.Pid);
+        var listeners = _host.ListenersOf(worker.Pid);
         if (listeners.Any(l => l.Port == url.Port))
         {
             return url.Port;
@@ -809,8 +894,8 @@ public sealed class Supervisor
         var elsewhereCounts = true;
         while (true)
         {
-            var ready = PortReadiness.WaitAsync(worker.Pid, expected, slow ? Timeout.InfiniteTimeSpan : _settings.ReadyTimeout, cancellationToken, slow,
-                elsewhereCounts);
+            var ready = _host.WaitUntilReadyAsync(worker.Pid, expected, slow ? Timeout.InfiniteTimeSpan : _settings.ReadyTimeout, slow,
+                elsewhereCounts, cancellationToken);
             // A port that accepts while our worker is already dead would be someone else's: never report that.
             if (await Task.WhenAny(ready, worker.Exited).ConfigureAwait(false) != ready || worker.Exited.IsCompleted)
             {
@@ -870,11 +955,72 @@ public sealed class Supervisor
     /// been ready for a moment, freshserve only idles until the next change, so it compacts and returns the memory then,
     /// off the restart's path (1-6 ms).
     /// </summary>
-    private static async Task GiveBackMemoryAsync(CancellationToken generationDone)
+    private async Task GiveBackMemoryAsync(CancellationToken generationDone)
     {
-        await Task.Delay(TimeSpan.FromSeconds(1), generationDone).ConfigureAwait(false);
+        await Task.Delay(TimeSpan.FromSeconds(1), _time, generationDone).ConfigureAwait(false);
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>What moves the loop on: the events it waits for, one at a time.</summary>
+    private enum Message
+    {
+        Change,
+        ManualRestart,
+        WorkerExited,
+        CrashPauseOver,
+        Shutdown,
+    }
+
+    /// <summary>What the next generation starts after: why (for its ready line) and the files that changed.</summary>
+    private sealed record Restart(RestartCause Cause, IReadOnlyList<string> Changed);
+
+    /// <summary>One started worker and what runs beside it until it is replaced or shut down.</summary>
+    private sealed class Generation(int number, IWorker worker, ProcessSpec spec, int? port, long startedAt, CancellationTokenSource done)
+    {
+        public int Number { get; } = number;
+        public IWorker Worker { get; } = worker;
+        public ProcessSpec Spec { get; } = spec;
+
+        /// <summary>The port it was given: the parsed one, or its own internal one behind the proxy.</summary>
+        public int? Port { get; } = port;
+
+        /// <summary>A <see cref="TimeProvider"/> timestamp.</summary>
+        public long StartedAt { get; } = startedAt;
+
+        /// <summary>Cancelled when it is replaced or shut down: ends its readiness check and sampling.</summary>
+        public CancellationTokenSource Done { get; } = done;
+
+        public Task Readiness { get; set; } = Task.CompletedTask;
+        public Task Sampling { get; set; } = Task.CompletedTask;
+
+        /// <summary>Its stop is under way in the background (which disposes it once done).</summary>
+        public bool Retired { get; set; }
+
+        /// <summary>Replaced: never reported ready nor routed to from then on (under the ready gate).</summary>
+        public bool Superseded { get; set; }
+    }
+}
+
+/// <summary>Where the restart loop is (see <see cref="Supervisor.PhaseChanged"/>).</summary>
+public enum LoopPhase
+{
+    /// <summary>Spawning a generation.</summary>
+    Starting,
+
+    /// <summary>A generation runs (ready or not); waiting for a change, key r, its exit or shutdown.</summary>
+    Running,
+
+    /// <summary>Nothing runs (a failed start, or the worker exited by itself): waiting for a change, key r, or a crash pause to end.</summary>
+    WaitingForChange,
+
+    /// <summary>The old generation is told to stop; waiting for the burst to be quiet and the way to be clear.</summary>
+    Restarting,
+
+    /// <summary>Shutdown: stopping what runs.</summary>
+    Stopping,
+
+    /// <summary>The loop has ended (old trees still stopping in the background are awaited after this).</summary>
+    Stopped,
 }

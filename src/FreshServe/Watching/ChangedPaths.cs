@@ -24,9 +24,10 @@ public static class ChangedPaths
     /// is gone again is left out (sed -i's "sedXXXXXX", renamed over the file the user saved): by the end of the burst
     /// it cancels out. The stop is not delayed.
     /// </summary>
-    public static async Task<string> DescribeBurstAsync(ChangeDebouncer changes, Task<IReadOnlyList<FileChange>> quiet, IReadOnlyList<string> roots)
+    public static async Task<string> DescribeBurstAsync(ChangeDebouncer changes, Task<IReadOnlyList<FileChange>> quiet, IReadOnlyList<string> roots,
+        TimeProvider? time = null)
     {
-        await Task.WhenAny(quiet, Task.Delay(SettleTime)).ConfigureAwait(false);
+        await Task.WhenAny(quiet, Task.Delay(SettleTime, time ?? TimeProvider.System)).ConfigureAwait(false);
 
         var burst = quiet.IsCompletedSuccessfully ? quiet.Result : changes.Pending;
         if (burst.Count == 0)

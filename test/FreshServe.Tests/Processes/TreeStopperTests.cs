@@ -1,4 +1,5 @@
 using FreshServe.Processes;
+using FreshServe.Tests.Infrastructure;
 
 namespace FreshServe.Tests.Processes;
 
@@ -93,6 +94,39 @@ public sealed class TreeStopperTests
 
         // Looks come at most every 25 ms once the pause has grown: about 16 in 300 ms, never thousands.
         Assert.InRange(tree.Looks, 2, 60);
+    }
+
+    [Fact]
+    public async Task The_grace_period_is_waited_on_the_clock_given_and_force_comes_only_after_it()
+    {
+        var journal = new Journal();
+        var time = new JournaledTime(journal);
+        var tree = new FakeTree { GoesAfterForces = 1 };
+        var stopping = TreeStopper.StopAsync(tree, new StopPolicy(StopSignal.Term, TimeSpan.FromSeconds(5)), time: time);
+
+        // Each look arms one timer; advance by it once it is armed, until the stop ends.
+        var advanced = TimeSpan.Zero;
+        for (var armed = 1; !stopping.IsCompleted; armed++)
+        {
+            var timer = journal.UntilAsync(entries => entries.Count(e => e.StartsWith("timer ", StringComparison.Ordinal)) >= armed, $"timer {armed}");
+            if (await Task.WhenAny(stopping, timer) == stopping)
+            {
+                break;
+            }
+
+            Assert.DoesNotContain("force", tree.Sent);
+            var due = TimeSpan.FromMilliseconds(double.Parse(journal.Entries.Where(e => e.StartsWith("timer ", StringComparison.Ordinal)).ElementAt(armed - 1)[6..],
+                System.Globalization.CultureInfo.InvariantCulture));
+            Assert.InRange(due, TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(25));
+            time.Advance(due);
+            advanced += due;
+        }
+
+        var outcome = await stopping;
+        Assert.True(outcome.Forced);
+        Assert.Equal(["graceful SIGTERM", "force"], tree.Sent);
+        Assert.InRange(advanced, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5) + TimeSpan.FromMilliseconds(25));
+        Assert.Equal(advanced, outcome.Elapsed);
     }
 
     private sealed class FakeTree : IStoppableTree

@@ -38,4 +38,19 @@ public class GenerationGateTests
         gate.Ready(1, 5001);
         Assert.Equal(WorkerPhase.Exited, gate.Snapshot().State.Phase);
     }
+
+    [Fact]
+    public void A_generation_is_retired_once_its_restart_begins_and_not_when_it_exits_by_itself()
+    {
+        var gate = new GenerationGate();
+        gate.Ready(1, 5001);
+        Assert.False(gate.IsRetired(1));
+        gate.Restarting(1);
+        Assert.True(gate.IsRetired(1));
+        gate.Ready(2, 5002);
+        Assert.True(gate.IsRetired(1));
+        Assert.False(gate.IsRetired(2));
+        gate.Exited(2, 1); // a crash is the server's own doing, not a restart's
+        Assert.False(gate.IsRetired(2));
+    }
 }

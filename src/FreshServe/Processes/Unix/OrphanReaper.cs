@@ -83,15 +83,18 @@ internal static class OrphanReaper
             return 0;
         }
 
+        if (snapshot is null && !AnyZombieChild())
+        {
+            return 0;
+        }
+
+        // Walked outside the lock: a spawn waits on it (a worker exiting at SIGTERM set off this sweep just as the next
+        // one is spawned), and every candidate is read again under it below.
+        snapshot ??= ProcessTable.Snapshot(null);
         lock (Gate)
         {
-            if (snapshot is null && !AnyZombieChild())
-            {
-                return 0;
-            }
-
             var reaped = 0;
-            foreach (var e in snapshot ?? ProcessTable.Snapshot(null))
+            foreach (var e in snapshot)
             {
                 // The snapshot may be older than a waiter's reap; the pid is then gone or reused, and no longer a
                 // zombie child: read it again, under the lock that keeps a new child of ours from slipping in.

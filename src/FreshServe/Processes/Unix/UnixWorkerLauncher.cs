@@ -62,7 +62,9 @@ internal sealed class UnixWorker : IWorker
         Pid = pid;
         _tree = tree;
         var waiter = new Thread(WaitForExit) { IsBackground = true, Name = $"waitpid {pid}" };
-        waiter.Start();
+        // Thread.Start returns once the new thread runs: a scheduler round trip (ms on a loaded machine) the restart
+        // need not wait for. A child that exits before its waiter runs stays a zombie until then; nothing else reaps it.
+        ThreadPool.UnsafeQueueUserWorkItem(static thread => thread.Start(), waiter, preferLocal: false);
     }
 
     public int Pid { get; }
@@ -143,25 +145,33 @@ internal sealed class UnixWorker : IWorker
             return false;
         }
 
+        private bool _groupSignalled;
+
+        /// <summary>
+        /// The worker's own group, in one call before any /proc read: the server learns of the stop at once, and the
+        /// restart waiting on it goes on. Only while the root is not yet reaped (its pid, the group's id, cannot have
+        /// been reused then).
+        /// </summary>
         public bool SendGraceful(StopSignal signal)
         {
-            var number = Libc.SignalNumber(signal);
-            // The worker's own group first, in one call before any /proc read: the server learns of the stop at once.
-            // Only while the root is not yet reaped (its pid, the group's id, cannot have been reused then).
-            var groupFirst = !worker.Exited.IsCompleted && Libc.kill(-worker.Pid, number) == 0;
-            var members = _tree.Refresh();
-            // Each process is signalled once: a second SIGTERM makes uvicorn skip its graceful shutdown.
-            var rest = groupFirst ? members.Where(m => m.Group != worker.Pid).ToList() : members;
-            _tree.Signal(rest, number);
-
-            // A stopped process (SIGTTIN from reading the terminal, SIGTSTP) keeps the signal pending until continued.
-            if (groupFirst)
+            _groupSignalled = !worker.Exited.IsCompleted && Libc.kill(-worker.Pid, Libc.SignalNumber(signal)) == 0;
+            if (_groupSignalled)
             {
+                // A stopped process (SIGTTIN from reading the terminal, SIGTSTP) keeps the signal pending until continued.
                 Libc.kill(-worker.Pid, Libc.SIGCONT);
             }
 
-            _tree.Signal(rest, Libc.SIGCONT);
             return true;
+        }
+
+        /// <summary>The members outside the worker's group (a setsid child, a daemon), found by a full /proc look (ms).</summary>
+        public void SendGracefulToTheRest(StopSignal signal)
+        {
+            var members = _tree.Refresh();
+            // Each process is signalled once: a second SIGTERM makes uvicorn skip its graceful shutdown.
+            var rest = _groupSignalled ? members.Where(m => m.Group != worker.Pid).ToList() : members;
+            _tree.Signal(rest, Libc.SignalNumber(signal));
+            _tree.Signal(rest, Libc.SIGCONT);
         }
 
         /// <summary>Freezes every member (so none forks a replacement), then kills what a new snapshot finds.</summary>
