@@ -9,7 +9,7 @@ namespace FreshServe.Cli;
 /// <summary><c>freshserve doctor</c>: its options, and the report written to stdout.</summary>
 public static class DoctorCommand
 {
-    public const string Description = "Explain what stands in the way: who holds a port, stale sessions, file watching in this folder.";
+    public const string Description = "Explain what stands in the way: who holds a port, each service's command and ports, stale sessions, file watching in this folder.";
 
     public static void Define(CommandLineApplication app)
     {
@@ -49,6 +49,7 @@ public sealed class DoctorReport(SessionRegistry registry, string folder)
             WritePort(p);
         }
 
+        WriteServices();
         WriteSessions();
         WriteFolder();
         WriteInotifyLimits();
@@ -70,6 +71,84 @@ public sealed class DoctorReport(SessionRegistry registry, string folder)
         }
 
         _out.WriteLine();
+    }
+
+    /// <summary>Each service of freshserve.json (or the Procfile): its command on PATH, its ports, its folders' file systems.</summary>
+    private void WriteServices()
+    {
+        Services.ResolvedProject? project;
+        try
+        {
+            project = Services.ProjectResolver.Resolve(new WatchArguments(), folder);
+        }
+        catch (Exception e) when (e is UsageException or CommandParsingException)
+        {
+            _out.WriteLine("Config");
+            _out.WriteLine($"  ✗ {e.Message}");
+            _out.WriteLine();
+            return;
+        }
+
+        if (project is null)
+        {
+            return;
+        }
+
+        _out.WriteLine($"Services (from {project.Source})");
+        foreach (var service in project.Plan.Services)
+        {
+            var settings = service.Settings;
+            var command = string.Join(' ', new[] { settings.Command }.Concat(settings.CommandArguments).Select(Processes.ProcessSpec.Quote));
+            var after = service.DependsOn.Count == 0 ? string.Empty : $"; starts after {string.Join(", ", service.DependsOn)}";
+            _out.WriteLine($"  {service.Name}: {command} (in {settings.WorkingDirectory}{after})");
+            try
+            {
+                _out.WriteLine($"    ✓ {settings.Command} is {Processes.CommandResolver.Resolve(settings.Command, settings.WorkingDirectory, settings.Environment)}.");
+            }
+            catch (Processes.CommandStartException e)
+            {
+                _out.WriteLine($"    ✗ {e.Message}.");
+            }
+
+            if (settings.Port is { } port)
+            {
+                WriteServicePort("port", port);
+            }
+            else if (settings.Proxy is null)
+            {
+                _out.WriteLine("    · no port known: it is observed when the server listens (a worker may listen on none).");
+            }
+
+            if (settings.Proxy is { } proxy)
+            {
+                WriteServicePort("proxy port", proxy.Port);
+            }
+
+            foreach (var root in settings.WatchRoots)
+            {
+                var fileSystem = Watching.FolderFileSystem.Of(root);
+                _out.WriteLine(fileSystem is null
+                    ? $"    · watches {root}: its file system could not be checked."
+                    : fileSystem.NeedsPolling
+                        ? $"    ✗ watches {root}: it needs polling, on {fileSystem.Where}, {fileSystem.PollingReason}. freshserve watch polls it by itself."
+                        : $"    ✓ watches {root}: on {fileSystem.Where}, which reports every save.");
+            }
+        }
+
+        _out.WriteLine();
+    }
+
+    private void WriteServicePort(string what, int port)
+    {
+        if (!PortListeners.IsListening(port))
+        {
+            _out.WriteLine($"    ✓ {what} {port} is free.");
+            return;
+        }
+
+        var holder = PortHolderReport.For(port, registry);
+        _out.WriteLine($"    {(holder.IsLiveSession ? "●" : "✗")} {what} {port} is held by {holder.Describe()}.");
+        _out.WriteLine($"      {Capitalized(holder.Advice())}.");
     }
 
     private static string Capitalized(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];

@@ -73,6 +73,16 @@ public static class FreshServeApp
             .Concat(command.Commands.Select(c => c.Name))
             .OfType<string>();
         var suggestion = typed is null ? null : Suggestions.Closest(typed, candidates);
+
+        // A server command written without -- (freshserve watch uvicorn app:app --reload): its first word was taken for
+        // a service name, and its options reach ours.
+        if (suggestion is null && command.Name == "watch" && e.Message.StartsWith("Unrecognized option", StringComparison.Ordinal)
+            && command.Arguments.Any(a => a.Values.Count > 0)
+            && DescribeStrayArgument(command, path, typed ?? string.Empty, args) is var stray && stray.Contains(" like: ", StringComparison.Ordinal))
+        {
+            return $"{e.Message.TrimEnd('.')}. If it belongs to the server command, that goes after --, like:{stray[(stray.IndexOf(" like:", StringComparison.Ordinal) + 6)..]}";
+        }
+
         var hint = suggestion is null ? string.Empty : $" Did you mean '{suggestion}'?";
         var usageHint = command.Parent is null && command.Commands.Count > 0 && typed is not null && !typed.StartsWith('-')
             ? $" Commands: {string.Join(", ", command.Commands.Select(c => c.Name))}."

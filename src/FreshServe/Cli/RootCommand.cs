@@ -44,6 +44,8 @@ Example:
             });
         });
         app.Command("doctor", DoctorCommand.Define);
+        app.Command("status", ControlCommandLine.DefineStatus);
+        app.Command("restart", ControlCommandLine.DefineRestart);
         app.OnExecute(() =>
         {
             app.ShowHelp(usePager: false);

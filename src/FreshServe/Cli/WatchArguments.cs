@@ -1,3 +1,4 @@
+using FreshServe.Common;
 using FreshServe.Processes;
 using FreshServe.Supervision;
 
@@ -38,6 +39,19 @@ public sealed record WatchArguments
 
     /// <summary>Everything after <c>--</c>: the server command, verbatim.</summary>
     public IReadOnlyList<string> RemainingArguments { get; init; } = [];
+
+    /// <summary>Words before <c>--</c> that are not options: the services to run (<c>freshserve watch api web</c>).</summary>
+    public IReadOnlyList<string> Services { get; init; } = [];
+
+    /// <summary>--procfile: run this Procfile's lines as services.</summary>
+    public string? Procfile { get; init; }
+
+    /// <summary>
+    /// The error for a word before <c>--</c> that is not a service: the command line's own ("the server command goes
+    /// after --, like: ..."), which can quote what was typed.
+    /// </summary>
+    public Func<string, Exception> UnexpectedArgument { get; init; } =
+        word => new UsageException($"Unrecognized argument '{word}': the server command goes after --, like: freshserve watch -- {word}");
 
     /// <summary>Resolves these arguments in <paramref name="currentDirectory"/> (see <see cref="WatchResolver"/>).</summary>
     public WatchSettings ToSettings(string currentDirectory, bool stdinIsTerminal = false) =>

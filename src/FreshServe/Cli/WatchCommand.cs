@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Runtime.InteropServices;
 using FreshServe.Logging;
 using FreshServe.Processes;
 using FreshServe.Proxy;
@@ -18,7 +16,13 @@ public static class WatchCommand
 {
     public static async Task<int> RunAsync(WatchArguments arguments)
     {
-        var resolved = WatchResolver.Resolve(arguments, Environment.CurrentDirectory, stdinIsTerminal: Keys.KeyCommands.StdinIsForegroundTerminal());
+        var stdinIsTerminal = Keys.KeyCommands.StdinIsForegroundTerminal();
+        if (Services.ProjectResolver.Resolve(arguments, Environment.CurrentDirectory, stdinIsTerminal) is { } project)
+        {
+            return await RunProjectAsync(project).ConfigureAwait(false);
+        }
+
+        var resolved = WatchResolver.Resolve(arguments, Environment.CurrentDirectory, stdinIsTerminal);
         var settings = resolved.Settings;
         using var loggerFactory = LoggingSetup.Create(resolved.LogLevel);
         var log = loggerFactory.CreateLogger("freshserve");
@@ -27,38 +31,14 @@ public static class WatchCommand
             log.ConfigLoaded(resolved.ConfigPath);
         }
 
-        using var shutdown = new CancellationTokenSource();
-        using var force = new CancellationTokenSource();
-        var stopRequests = new StopRequests();
-        var clock = Stopwatch.StartNew();
-        void OnStopRequest(PosixSignalContext? context)
-        {
-            if (context is not null)
-            {
-                context.Cancel = true;
-            }
-
-            switch (stopRequests.Next(clock.Elapsed))
-            {
-                case StopRequest.Stop:
-                    shutdown.Cancel();
-                    break;
-                case StopRequest.Force:
-                    log.Forcing();
-                    force.Cancel();
-                    break;
-            }
-        }
-
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopRequest);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopRequest);
-        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnStopRequest);
+        using var signals = new ShutdownSignals(log);
+        var shutdown = signals.Shutdown;
 
         var ownRecord = NewSessionRecord(settings);
         using var session = await new SessionGuard(SessionRegistry.ForCurrentUser(), log)
             .OpenAsync(ownRecord, resolved.Replace, settings.Stop).ConfigureAwait(false);
 
-        var proxy = settings.Proxy is { } proxySettings ? await StartProxyAsync(proxySettings, log, shutdown.Token).ConfigureAwait(false) : null;
+        var proxy = settings.Proxy is { } proxySettings ? await StartProxyAsync(proxySettings, log, shutdown).ConfigureAwait(false) : null;
         try
         {
             var time = TimeProvider.System;
@@ -78,7 +58,7 @@ public static class WatchCommand
 
             if (resolved.KeysEnabled)
             {
-                new Keys.KeyCommands(log, supervisor.RequestRestart, () => OnStopRequest(null)).Start();
+                new Keys.KeyCommands(log, supervisor.RequestRestart, signals.Request).Start();
             }
 
             var debouncer = supervisor.Changes;
@@ -86,7 +66,7 @@ public static class WatchCommand
             watcher.Changed += debouncer.Post;
             debouncer.Polling = () => watcher.IsPolling;
             watcher.Start();
-            return await supervisor.RunAsync(shutdown.Token, force.Token).ConfigureAwait(false);
+            return await supervisor.RunAsync(shutdown, signals.Force).ConfigureAwait(false);
         }
         finally
         {
@@ -100,7 +80,30 @@ public static class WatchCommand
         }
     }
 
-    private static WatchSettings WithOwnOutputIgnored(WatchSettings settings, ILogger log)
+    /// <summary>Several services (freshserve.json "services", a Procfile): one freshserve runs them all.</summary>
+    public static async Task<int> RunProjectAsync(Services.ResolvedProject project)
+    {
+        var plan = project.Plan;
+        var labels = new Services.ServiceLabels(plan.Services.Select(s => s.Name).ToList());
+        using var loggerFactory = LoggingSetup.Create(project.LogLevel, labels);
+        var log = loggerFactory.CreateLogger("freshserve");
+        log.ConfigLoaded(project.Source);
+        using var signals = new ShutdownSignals(log);
+        void Describe(int index, ILogger serviceLog)
+        {
+            LogPort(serviceLog, project.Services[index]);
+            LogWatched(serviceLog, project.Services[index]);
+        }
+
+        var options = new Services.ProjectRunOptions(
+            KeysEnabled: project.Services.Any(s => s.KeysEnabled),
+            Replace: project.Services.Any(s => s.Replace),
+            CleanBytecode: plan.Services.Where((_, i) => project.Services[i].CleanBytecode).Select(s => s.Name).ToHashSet(StringComparer.Ordinal));
+        return await new Services.ProjectRunner(plan, loggerFactory, labels, describe: Describe, options: options)
+            .RunAsync(signals.Shutdown, signals.Force, signals.Request).ConfigureAwait(false);
+    }
+
+    internal static WatchSettings WithOwnOutputIgnored(WatchSettings settings, ILogger log)
     {
         var comparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
         var watched = OwnOutputFiles.Find()
@@ -116,7 +119,7 @@ public static class WatchCommand
     }
 
     // Kept out of RunAsync so that nothing of Kestrel is touched unless --proxy was given.
-    private static async Task<IProxyServer> StartProxyAsync(ProxySettings proxySettings, ILogger log, CancellationToken cancellationToken)
+    internal static async Task<IProxyServer> StartProxyAsync(ProxySettings proxySettings, ILogger log, CancellationToken cancellationToken)
     {
         var proxy = await ProxyServer.StartAsync(proxySettings, cancellationToken).ConfigureAwait(false);
         log.ProxyListening(proxy.Url, proxySettings.LiveReload ? "on" : "off");

@@ -47,6 +47,13 @@ public static class WatchResolver
     public static ResolvedWatch Resolve(WatchArguments args, ConfigValues? file, Func<string, string?> environment, string currentDirectory,
         bool stdinIsTerminal)
     {
+        if (args.Services.Count > 0)
+        {
+            // Service names are for a project with services (see Services.ProjectResolver); for one server, a word
+            // before -- is a server command written without it.
+            throw args.UnexpectedArgument(args.Services[0]);
+        }
+
         var layers = new Layers(file, environment);
         var fileFolder = file is null ? currentDirectory : Path.GetDirectoryName(file.Path)!;
 
@@ -315,7 +322,8 @@ public static class WatchResolver
             return value;
         }
 
-        private Origin FromFile(string key) => new(OriginKind.ConfigFile, key, file!.Path);
+        /// <summary>A key of the file, named as written there: <c>port</c>, or a service's <c>services.api.port</c>.</summary>
+        private Origin FromFile(string key) => new(OriginKind.ConfigFile, file!.NameOf(key), file.FileOf(key));
 
         public string? Text(string key, string option, string? given, string? fromFile) =>
             given is not null ? Set(key, new Origin(OriginKind.CommandLine, option), given)

@@ -20,8 +20,15 @@ public static class ConfigFile
         "$schema", "command", "watch", "port", "debounce", "stopSignal", "stopTimeout", "portTimeout", "readyUrl",
         "readyTimeout", "env", "verbose", "quiet", "restartOnCrash", "stopBeforeStart", "noInput", "cleanBytecode", "preset", "include",
         "only", "exclude", "noDefaultIgnore", "noGitignore", "poll", "pollInterval", "replace", "proxy", "proxyHost",
-        "keepCacheHeaders", "noLiveReload",
+        "keepCacheHeaders", "noLiveReload", "services",
     ];
+
+    /// <summary>Keys that hold for the whole run (one log, one terminal, one session, one watcher): top level only.</summary>
+    public static IReadOnlyList<string> ProjectKeys { get; } =
+        ["$schema", "verbose", "quiet", "noInput", "replace", "poll", "pollInterval", "services"];
+
+    /// <summary>The keys a service may hold: every per-server key, plus where its command runs and what it starts after.</summary>
+    public static IReadOnlyList<string> ServiceKeys { get; } = [.. Keys.Except(ProjectKeys), "cwd", "dependsOn"];
 
     /// <summary>
     /// The config for a run: <paramref name="explicitPath"/> (--config) must exist; otherwise freshserve.json in
@@ -139,26 +146,32 @@ public static class ConfigFile
 
         public ConfigValues Parse()
         {
-            var values = new ConfigValues { Path = _path };
             Read();
             if (_reader.TokenType != JsonTokenType.StartObject)
             {
                 throw Error("the file must hold one JSON object, like { \"command\": [\"uvicorn\", \"web_app:app\"] }");
             }
 
-            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var values = ParseObject(service: null);
+            if (Read())
+            {
+                throw Error("unexpected content after the JSON object");
+            }
+
+            ServiceChecks.Check(values);
+            return values;
+        }
+
+        /// <summary>The keys of the top level (<paramref name="service"/> null) or of one service, up to its closing '}'.</summary>
+        private ConfigValues ParseObject(string? service)
+        {
+            var values = new ConfigValues { Path = _path };
+            var places = new Dictionary<string, ConfigPlace>(StringComparer.Ordinal);
             while (Read() && _reader.TokenType == JsonTokenType.PropertyName)
             {
                 var key = _reader.GetString()!;
-                if (!Keys.Contains(key))
-                {
-                    var suggestion = Suggestions.Closest(key, Keys.Skip(1));
-                    throw Error(suggestion is null
-                        ? $"unknown key '{key}'; the keys are: {string.Join(", ", Keys.Skip(1))}"
-                        : $"unknown key '{key}'; did you mean '{suggestion}'?");
-                }
-
-                if (!seen.Add(key))
+                CheckKey(key, service);
+                if (!places.TryAdd(key, Place(service is null ? key : $"services.{service}.{key}")))
                 {
                     throw Error($"'{key}' is set twice");
                 }
@@ -196,16 +209,107 @@ public static class ConfigFile
                     "proxyHost" => values with { ProxyHost = ReadProxyHost(key) },
                     "keepCacheHeaders" => values with { KeepCacheHeaders = ReadBool(key) },
                     "noLiveReload" => values with { NoLiveReload = ReadBool(key) },
+                    "cwd" => values with { Cwd = ReadFolder(key) },
+                    "dependsOn" => values with { DependsOn = ReadDependsOn(key, service!, places) },
+                    "services" => values with { Services = ReadServices(key) },
                     _ => throw new InvalidOperationException(key),
                 };
             }
 
-            if (Read())
+            return values with { Places = places };
+        }
+
+        private void CheckKey(string key, string? service)
+        {
+            var allowed = service is null ? Keys : ServiceKeys;
+            if (allowed.Contains(key))
             {
-                throw Error("unexpected content after the JSON object");
+                return;
             }
 
-            return values;
+            if (service is null && ServiceKeys.Contains(key))
+            {
+                throw Error($"'{key}' belongs in a service: write it inside \"services\": {{ \"NAME\": {{ ... }} }}");
+            }
+
+            if (service is not null && Keys.Contains(key))
+            {
+                throw Error($"'{key}' holds for the whole run, not one service: set it at the top level, outside \"services\"");
+            }
+
+            var shown = allowed.Where(k => k != "$schema").ToList();
+            var suggestion = Suggestions.Closest(key, shown);
+            throw Error(suggestion is null
+                ? $"unknown key '{key}'; the keys{(service is null ? string.Empty : " of a service")} are: {string.Join(", ", shown)}"
+                : $"unknown key '{key}'; did you mean '{suggestion}'?");
+        }
+
+        private List<ServiceValues> ReadServices(string key)
+        {
+            if (_reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw Error($"'{key}' must be an object of named services, like {{ \"api\": {{ \"command\": \"uvicorn app:app\" }} }}");
+            }
+
+            var services = new List<ServiceValues>();
+            while (Read() && _reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = _reader.GetString()!;
+                var place = Place($"services.{name}");
+                if (!ServiceValues.IsValidName(name))
+                {
+                    throw Error($"'{name}' is not a service name: use letters, digits, '-' and '_'");
+                }
+
+                if (services.Any(s => s.Name == name))
+                {
+                    throw Error($"service '{name}' is defined twice");
+                }
+
+                Read();
+                if (_reader.TokenType != JsonTokenType.StartObject)
+                {
+                    throw Error($"service '{name}' must be an object, like {{ \"command\": \"uvicorn app:app\" }}");
+                }
+
+                services.Add(new ServiceValues(name, place, ParseObject(name)));
+            }
+
+            return services;
+        }
+
+        private string ReadFolder(string key)
+        {
+            var text = ReadString(key);
+            return text.Length > 0 ? text : throw Error($"'{key}' is empty; give a folder relative to this file, like \"api\"");
+        }
+
+        private List<string> ReadDependsOn(string key, string service, Dictionary<string, ConfigPlace> places)
+        {
+            var names = new List<string>();
+            if (_reader.TokenType != JsonTokenType.StartArray)
+            {
+                AddDependency(key, service, places, names);
+                return names;
+            }
+
+            while (Read() && _reader.TokenType != JsonTokenType.EndArray)
+            {
+                AddDependency(key, service, places, names);
+            }
+
+            return names;
+        }
+
+        private void AddDependency(string key, string service, Dictionary<string, ConfigPlace> places, List<string> names)
+        {
+            if (_reader.TokenType != JsonTokenType.String)
+            {
+                throw Error($"'{key}' must be a service name or an array of them");
+            }
+
+            places[$"{key}[{names.Count}]"] = Place($"services.{service}.{key}");
+            names.Add(_reader.GetString()!);
         }
 
         private bool Read() => _reader.Read();
@@ -360,7 +464,10 @@ public static class ConfigFile
             return env;
         }
 
-        private UsageException Error(string message)
+        private UsageException Error(string message) => new(Place(string.Empty).Error(_path, message));
+
+        /// <summary>The line and column of the current token (its first byte), for <paramref name="name"/>.</summary>
+        private ConfigPlace Place(string name)
         {
             var offset = _start + (int)_reader.TokenStartIndex;
             var line = 1;
@@ -374,7 +481,7 @@ public static class ConfigFile
                 }
             }
 
-            return new UsageException($"{_path}: line {line}, column {offset - lineStart + 1}: {message}");
+            return new ConfigPlace(name, line, offset - lineStart + 1);
         }
     }
 }

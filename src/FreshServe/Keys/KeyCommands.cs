@@ -13,12 +13,18 @@ public sealed class KeyCommands
     private readonly ILogger _log;
     private readonly Action _restart;
     private readonly Action _quit;
+    private readonly Func<int, bool>? _restartService;
+    private readonly Action? _listServices;
 
-    public KeyCommands(ILogger log, Action restart, Action quit)
+    /// <param name="restartService">Several services: keys 1-9 restart the service of that number (false: none has it).</param>
+    /// <param name="listServices">Several services: key h also lists them with their numbers.</param>
+    public KeyCommands(ILogger log, Action restart, Action quit, Func<int, bool>? restartService = null, Action? listServices = null)
     {
         _log = log;
         _restart = restart;
         _quit = quit;
+        _restartService = restartService;
+        _listServices = listServices;
     }
 
     /// <summary>
@@ -86,6 +92,10 @@ public sealed class KeyCommands
                 return true;
             case 'h' or '?':
                 _log.KeysHelp();
+                _listServices?.Invoke();
+                return true;
+            case >= '1' and <= '9' when _restartService is not null:
+                _restartService(key - '0');
                 return true;
             default:
                 return true;

@@ -8,6 +8,9 @@ namespace FreshServe.Logging;
 public sealed class CompactConsoleFormatterOptions : ConsoleFormatterOptions
 {
     public bool UseColor { get; set; }
+
+    /// <summary>Set when several services run: a line about one of them names it after the tag.</summary>
+    public FreshServe.Services.ServiceLabels? Services { get; set; }
 }
 
 /// <summary>
@@ -34,14 +37,17 @@ public sealed class CompactConsoleFormatter : ConsoleFormatter
         }
 
         var time = DateTime.Now.ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        var service = _options.Services is { } labels && FreshServe.Services.ServiceLabels.ServiceOf(logEntry.Category) is { } name ? (labels, name) : default;
         if (!_options.UseColor)
         {
-            textWriter.Write($"{time} freshserve {message}{Environment.NewLine}");
+            var tag = service.labels is null ? string.Empty : service.labels.Padded(service.name) + " ";
+            textWriter.Write($"{time} freshserve {tag}{message}{Environment.NewLine}");
             return;
         }
 
+        var label = service.labels is null ? string.Empty : $"{service.labels.Color(service.name)}{service.labels.Padded(service.name)}{Reset} ";
         var color = ColorFor(logEntry.LogLevel, logEntry.EventId);
-        textWriter.Write($"{Dim}{time} freshserve{Reset} {color}{message}{Reset}{Environment.NewLine}");
+        textWriter.Write($"{Dim}{time} freshserve{Reset} {label}{color}{message}{Reset}{Environment.NewLine}");
     }
 
     private static string ColorFor(LogLevel level, EventId id) => level switch

@@ -186,6 +186,19 @@ public static partial class Log
     [LoggerMessage(652, LogLevel.Debug, "  freshserve's own time: {Overhead}", EventName = nameof(RestartOverhead))]
     public static partial void RestartOverhead(this ILogger logger, string overhead);
 
+    // Several services (#13): ids 1050-1099.
+    [LoggerMessage(1050, LogLevel.Information, "▶ watching {Roots}{After}", EventName = nameof(ServiceCommand))]
+    public static partial void ServiceCommand(this ILogger logger, string roots, string after);
+
+    [LoggerMessage(1051, LogLevel.Information, "… waits for {Dependencies} to be ready", EventName = nameof(ServiceWaiting))]
+    public static partial void ServiceWaiting(this ILogger logger, string dependencies);
+
+    [LoggerMessage(1052, LogLevel.Information, "  restart one service: {Services}", EventName = nameof(ServiceKeys))]
+    public static partial void ServiceKeys(this ILogger logger, string services);
+
+    [LoggerMessage(1053, LogLevel.Warning, "! no control socket at {Path} ({Reason}): freshserve status and restart cannot reach this session", EventName = nameof(ControlUnavailable))]
+    public static partial void ControlUnavailable(this ILogger logger, string path, string reason);
+
     [LoggerMessage(800, LogLevel.Debug, "  generation {Generation} answered on port {Port} after it was replaced: not reported, not routed to", EventName = nameof(ReadyAfterReplaced))]
     public static partial void ReadyAfterReplaced(this ILogger logger, int generation, string port);
 }

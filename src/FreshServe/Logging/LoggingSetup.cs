@@ -11,12 +11,10 @@ public static class LoggingSetup
     /// All of freshserve's own lines go to stderr, so the server keeps stdout to itself. Color only on a terminal and
     /// only when NO_COLOR is unset (https://no-color.org).
     /// </summary>
-    public static ILoggerFactory Create(LogLevel minimum)
+    /// <param name="services">Several services: each one's lines name it (see <see cref="Services.ServiceLabels"/>).</param>
+    public static ILoggerFactory Create(LogLevel minimum, Services.ServiceLabels? services = null)
     {
-        var color = !Console.IsErrorRedirected
-            && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"))
-            && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("FRESHSERVE_NO_COLOR"))
-            && Environment.GetEnvironmentVariable("TERM") != "dumb";
+        var color = Services.ServiceLabels.UseColor(Console.IsErrorRedirected);
 
         return LoggerFactory.Create(builder => builder
             .SetMinimumLevel(minimum)
@@ -28,6 +26,6 @@ public static class LoggingSetup
             // Registered by hand: AddConsoleFormatter<T, TOptions> also binds TOptions to configuration, which needs
             // reflection the native build does not have (RequiresDynamicCode); freshserve has no logging configuration.
             .Services.AddSingleton<ConsoleFormatter>(
-                new CompactConsoleFormatter(Options.Create(new CompactConsoleFormatterOptions { UseColor = color }))));
+                new CompactConsoleFormatter(Options.Create(new CompactConsoleFormatterOptions { UseColor = color, Services = services }))));
     }
 }

@@ -13,6 +13,13 @@ public sealed record ProcessSpec(
     /// <summary>When true the worker's stdin is the null device, because freshserve reads keys from the terminal.</summary>
     public bool DetachStdin { get; init; }
 
+    /// <summary>
+    /// When set (several services), the worker's stdout and stderr both go to this pipe, which freshserve reads to prefix
+    /// each line with the service's name. Null: the worker writes to freshserve's own stdout and stderr, as one server does.
+    /// Unix only for now; Windows workers keep the terminal.
+    /// </summary>
+    public System.Runtime.InteropServices.SafeHandle? Output { get; init; }
+
     public string DisplayCommand => string.Join(' ', new[] { Path.GetFileName(FileName) }.Concat(Arguments.Select(Quote)));
 
     internal static string Quote(string arg) =>

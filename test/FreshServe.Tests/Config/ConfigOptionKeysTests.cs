@@ -17,7 +17,7 @@ public sealed class ConfigOptionKeysTests
         var options = watch.GetOptions()
             .Select(o => o.LongName)
             .OfType<string>()
-            .Where(name => name is not ("help" or "config"))
+            .Where(name => name is not ("help" or "config" or "procfile"))
             .ToList();
         Assert.Contains("poll-interval", options);
 

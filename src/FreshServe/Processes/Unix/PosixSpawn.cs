@@ -15,8 +15,9 @@ internal static unsafe class PosixSpawn
 {
     /// <param name="stdinFrom">A descriptor to become the child's stdin, or -1 to keep ours, or -2 for /dev/null.</param>
     /// <param name="silenceOutput">Point stdout and stderr at /dev/null (for helpers, not for workers).</param>
+    /// <param name="outputTo">A descriptor to become the child's stdout and stderr, or -1 to keep ours.</param>
     public static int Spawn(string fileName, IReadOnlyList<string> argv, IEnumerable<string> envp, string? workingDirectory,
-        int stdinFrom, bool silenceOutput)
+        int stdinFrom, bool silenceOutput, int outputTo = -1)
     {
         var attr = NativeMemory.AllocZeroed(1024);
         var actions = NativeMemory.AllocZeroed(1024);
@@ -49,6 +50,11 @@ internal static unsafe class PosixSpawn
             {
                 Check(Libc.posix_spawn_file_actions_addopen(actions, 1, "/dev/null", Libc.O_WRONLY, 0), "addopen");
                 Check(Libc.posix_spawn_file_actions_addopen(actions, 2, "/dev/null", Libc.O_WRONLY, 0), "addopen");
+            }
+            else if (outputTo >= 0)
+            {
+                Check(Libc.posix_spawn_file_actions_adddup2(actions, outputTo, 1), "adddup2");
+                Check(Libc.posix_spawn_file_actions_adddup2(actions, outputTo, 2), "adddup2");
             }
 
             if (workingDirectory is not null)

@@ -42,7 +42,7 @@ public sealed class UnixWorkerLauncher : IWorkerLauncher
             .Select(kv => $"{kv.Key}={kv.Value}")
             .Append(marker);
         var pid = PosixSpawn.Spawn(spec.FileName, argv, envp, spec.WorkingDirectory,
-            stdinFrom: spec.DetachStdin ? -2 : -1, silenceOutput: false);
+            stdinFrom: spec.DetachStdin ? -2 : -1, silenceOutput: false, outputTo: spec.Output is { } output ? (int)output.DangerousGetHandle() : -1);
         return new UnixWorker(pid, new WorkerTree(pid, marker, p => p == guard.Pid));
     }
 }

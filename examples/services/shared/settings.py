@@ -1,0 +1,2 @@
+# Read by the API and the worker at start-up: an edit here restarts both, the API first.
+GREETING = "Hello"
