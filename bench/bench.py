@@ -636,11 +636,13 @@ def endurance(peers, args):
             time.sleep(args.idle / 2)
             samples = [{"restarts": 0, "rss_mb": rss_mb(proc.pid), "anon_mb": anon_mb(proc.pid), "fds": fd_count(proc.pid)}]
             failed = None
+            generation = 1
             for i in range(1, args.endurance_restarts + 1):
                 t0 = now()
                 with open(trigger, "w") as f:
                     f.write(f"{i}\n")
-                if not proc.wait_line(lambda text: f"generation {i + 1})" in text and ("started" in text or "ready" in text), after=t0, timeout=30):
+                generation = wait_next_start(proc, t0, generation)
+                if generation is None:
                     failed = f"restart {i} not seen"
                     break
                 if i in checkpoints:
@@ -719,6 +721,196 @@ def build_variants(peers, args):
                      "to_first_spawn": stats_ms(s["to_first_spawn"]), "restart": stats_ms(s["restart"]),
                      "rss_mb": s["rss"][0] if s["rss"] else None, "anon_mb": s["anon"][0] if s["anon"] else None})
         log(f"variant {name}: {rows[-1]}")
+    return rows
+
+
+# ---------------------------------------------------------------- native memory (issue 12)
+
+# Native builds compared for memory: publish properties on top of the csproj's, and/or environment variables for
+# the GC (read by the native runtime as DOTNET_<name>, hex). The first row is the csproj's build as it is.
+NATIVE_MEMORY_VARIANTS = [
+    ("as in FreshServe.csproj", [], {}),
+    ("gen0 budget left to the GC (before)", ["-p:FreshServeGen0MaxBudget=0"], {}),
+    ("gen0 budget 1 MB", [], {"DOTNET_GCGen0MaxBudget": "100000"}),
+    ("gen0 budget 4 MB", [], {"DOTNET_GCGen0MaxBudget": "400000"}),
+    ("GC ConserveMemory 5", [], {"DOTNET_GCConserveMemory": "5"}),
+    ("glibc malloc arenas 2", [], {"MALLOC_ARENA_MAX": "2"}),
+    ("concurrent GC on, gen0 left to the GC", ["-p:ConcurrentGarbageCollection=true", "-p:FreshServeGen0MaxBudget=0"], {}),
+    ("optimized for size", ["-p:OptimizationPreference=Size"], {}),
+    ("no stack trace data", ["-p:StackTraceSupport=false"], {}),
+]
+
+
+def memory_breakdown(pid, exe):
+    """VmRSS of pid split by mapping, in MB: the binary's own file pages, other files (libc...), anonymous memory
+    (GC heap regions, the binary's rehydrated data, malloc arenas, thread stacks) and its largest single mapping."""
+    exe = os.path.realpath(exe)
+    out = {"binary": 0.0, "other_files": 0.0, "anon": 0.0, "largest_anon": 0.0, "largest_anon_at": None}
+    try:
+        with open(f"/proc/{pid}/smaps") as f:
+            lines = f.readlines()
+        threads = len(os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        return None
+    path = ""
+    for line in lines:
+        if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+            parts = line.split(None, 5)
+            path = parts[5].strip() if len(parts) > 5 else ""
+            where = parts[0]
+        elif line.startswith("Rss:"):
+            mb = int(line.split()[1]) / 1024
+            if path == exe:
+                out["binary"] += mb
+            elif path.startswith("/"):
+                out["other_files"] += mb
+            else:
+                out["anon"] += mb
+                if mb > out["largest_anon"]:
+                    out["largest_anon"], out["largest_anon_at"] = mb, where
+    out["rss"] = rss_mb(pid)
+    out["threads"] = threads
+    out["fds"] = fd_count(pid)
+    return {k: round(v, 1) if isinstance(v, float) else v for k, v in out.items()}
+
+
+def wait_next_start(proc, after, generation, timeout=30):
+    """As wait_next_ready, for a server that never listens (`sleep`): a line saying it started (or is ready)."""
+    found = []
+
+    def newer(text):
+        m = re.search(r"(?:started|ready).*generation (\d+)\)", text)
+        if m and int(m.group(1)) > generation:
+            found.append(int(m.group(1)))
+            return True
+        return False
+    return found[0] if proc.wait_line(newer, after=after, timeout=timeout) else None
+
+
+def wait_next_ready(proc, after, generation, timeout=30):
+    """The generation of the first ready line after `after` newer than `generation`, or None (a save seen as two
+    changes may start two generations, the first superseded)."""
+    found = []
+
+    def newer(text):
+        m = re.search(r"✓ ready .*\(generation (\d+)\)", text)
+        if m and int(m.group(1)) > generation:
+            found.append(int(m.group(1)))
+            return True
+        return False
+    return found[0] if proc.wait_line(newer, after=after, timeout=timeout) else None
+
+
+def native_memory_one(exe, env, peers, args):
+    """One native build: idle with no port (`sleep`, readiness keeps reading /proc), idle with a real tiny server,
+    right after restarts and idle again, proxy mode after restarts, and restart latency on the Node app."""
+    env = {**os.environ, **env}
+    result = {}
+    folder = tempfile.mkdtemp(prefix="fsbench-native-memory-")
+    try:
+        trigger = os.path.join(folder, "index.html")
+        with open(trigger, "w") as f:
+            f.write("0\n")
+        proc = Proc([exe, "watch", "--no-input", "--", "/bin/sleep", "100000"], cwd=folder, env=env)
+        try:
+            if proc.wait_line(lambda text: "● started" in text, timeout=30):
+                time.sleep(args.idle / 2)
+                result["idle_no_port"] = memory_breakdown(proc.pid, exe)
+        finally:
+            proc.stop(signal.SIGINT)
+
+        port = free_port()
+        proc = Proc([exe, "watch", "--no-input", "--", "/usr/bin/python3", "-m", "http.server", str(port), "--bind",
+                     "127.0.0.1"], cwd=folder, env=env)
+        try:
+            if proc.wait_line(lambda text: "✓ ready" in text, timeout=30):
+                time.sleep(args.idle / 2)
+                result["idle"] = memory_breakdown(proc.pid, exe)
+                ticks = cpu_ticks(proc.pid)
+                generation = 1
+                for i in range(1, args.memory_restarts + 1):
+                    t0 = now()
+                    with open(trigger, "w") as f:
+                        f.write(f"{i}\n")
+                    generation = wait_next_ready(proc, t0, generation)
+                    if generation is None:
+                        result["error"] = f"restart {i} not seen"
+                        break
+                result["after_restarts"] = memory_breakdown(proc.pid, exe)
+                if ticks is not None and generation and cpu_ticks(proc.pid) is not None:
+                    # freshserve's own CPU per restart (a smaller GC budget means more, shorter collections)
+                    result["cpu_ms_per_restart"] = round((cpu_ticks(proc.pid) - ticks) / CLK_TCK * 1000 / args.memory_restarts, 1)
+                time.sleep(args.idle / 2)
+                result["idle_after_restarts"] = memory_breakdown(proc.pid, exe)
+        finally:
+            proc.stop(signal.SIGINT)
+
+        port = free_port()
+        proc = Proc([exe, "watch", "--no-input", "--proxy", str(port), "--", "/usr/bin/python3", "-m", "http.server",
+                     "{port}", "--bind", "127.0.0.1"], cwd=folder, env=env)
+        try:
+            if proc.wait_line(lambda text: "✓ ready" in text, timeout=30):
+                http_get(port)
+                generation = 1
+                for i in range(1, args.memory_restarts + 1):
+                    t0 = now()
+                    with open(trigger, "w") as f:
+                        f.write(f"{i}\n")
+                    generation = wait_next_ready(proc, t0, generation)
+                    if generation is None:
+                        result["error"] = f"proxy restart {i} not seen"
+                        break
+                    http_get(port)
+                result["proxy_after_restarts"] = memory_breakdown(proc.pid, exe)
+        finally:
+            proc.stop(signal.SIGINT)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    if peers.node:
+        app = App("node", peers)
+        port = free_port()
+        proc = Proc([exe, "watch", "--no-input", "--port", str(port), "--", *app.server(port)], cwd=app.dir, env=env)
+        try:
+            times = []
+            if wait_fresh(port, app.marker, 60)[0]:
+                for i in range(args.variant_restarts):
+                    marker = f"m{i}x{random.randrange(10**9)}"
+                    t0 = now()
+                    app.edit(marker)
+                    at, _, _ = wait_fresh(port, marker, 30)
+                    times.append(at - t0 if at else None)
+                    time.sleep(0.1)
+            result["restart_first_ms"] = round(times[0] * 1000) if times and times[0] else None
+            result["restart"] = stats_ms(times)
+        finally:
+            proc.stop(signal.SIGINT)
+            app.cleanup()
+    return result
+
+
+def native_memory(peers, args):
+    """The native binary's memory, broken down by mapping, for the csproj's build and builds with one memory setting
+    changed (issue 12: idle ≤ 20 MB, right after restarts ≤ 25 MB, proxy ≤ 45 MB), with restart latency beside it."""
+    wanted = [v for v in NATIVE_MEMORY_VARIANTS
+              if not args.native_memory_variants or v[0] in args.native_memory_variants.split(",")]
+    rows = []
+    for name, props, env in wanted:
+        exe = peers.freshserve
+        if props:
+            out = os.path.join(WORK, "native-memory", re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-"))
+            shutil.rmtree(out, ignore_errors=True)
+            log(f"native memory {name}: publishing with {' '.join(props)}")
+            result = run(["dotnet", "publish", os.path.join(ROOT, "src", "FreshServe"), "-c", "Release", "-r", "linux-x64",
+                          "-o", out, "-nologo", "-v", "q", *props, *args.publish_arg], timeout=1200)
+            if result.returncode != 0:
+                rows.append({"name": name, "props": props, "env": env, "error": "build failed: " + result.stdout[-300:]})
+                continue
+            exe = os.path.join(out, "freshserve")
+        row = {"name": name, "props": props, "env": env, "binary_mb": round(os.path.getsize(exe) / 2**20, 1),
+               **native_memory_one(exe, env, peers, args)}
+        log(f"native memory {name}: {row}")
+        rows.append(row)
     return rows
 
 
@@ -888,6 +1080,10 @@ def main():
     parser.add_argument("--no-endurance", action="store_true",
                         help="skip the memory and descriptors over many restarts (native and JIT builds)")
     parser.add_argument("--endurance-restarts", type=int, help="restarts in the endurance run (default 200, quick 40)")
+    parser.add_argument("--no-native-memory", action="store_true",
+                        help="skip the native binary's memory breakdown and the memory settings compared")
+    parser.add_argument("--native-memory-variants", default="",
+                        help="only these rows of the native memory comparison (names, comma-separated)")
     parser.add_argument("--poll-flag", default="--poll", help="freshserve's polling option (default --poll)")
     parser.add_argument("--freshserve-arg", action="append", default=[], help="extra option for freshserve watch")
     parser.add_argument("--publish-arg", action="append", default=[], help="extra option for dotnet publish")
@@ -902,6 +1098,7 @@ def main():
     args.variant_runs = 3 if args.quick else 10
     args.variant_restarts = 3 if args.quick else 10
     args.endurance_restarts = args.endurance_restarts or (40 if args.quick else 200)
+    args.memory_restarts = 5 if args.quick else 20
     args.idle = 3.0 if args.quick else 10.0
     args.settle = 0.3
     args.gap = 0.2
@@ -916,6 +1113,7 @@ def main():
     report = {"date": started_at.strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(), "versions": versions(peers),
               "missing": peers.missing, "poll_supported": peers.poll_supported, "quick": args.quick,
               "edits": args.edits, "idle_seconds": args.idle, "poll_ms": args.poll_ms, "note": args.note,
+              "memory_restarts": args.memory_restarts,
               "apps": {}, "start": None, "scale": []}
     log(f"versions: {report['versions']}")
     log(f"freshserve {args.poll_flag}: {'supported' if peers.poll_supported else 'not supported by this build'}")
@@ -957,6 +1155,8 @@ def main():
             report["endurance"] = endurance(peers, args)
         if not args.no_variants:
             report["variants"] = build_variants(peers, args)
+        if not args.no_native_memory:
+            report["native_memory"] = native_memory(peers, args)
     finally:
         for proc in list(STARTED):
             proc.stop(signal.SIGKILL, grace=1)

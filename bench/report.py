@@ -121,8 +121,16 @@ def native_targets(report):
     spawn = (start.get("to_first_spawn") or {}).get("median")
     rows.append(("`freshserve --version` ≤ 10 ms median", f"{ms(version)} ms", verdict(None if version is None else version <= 10)))
     rows.append(("Spawn to first worker ≤ 25 ms median", f"{ms(spawn)} ms", verdict(None if spawn is None else spawn <= 25)))
+    rows += native_memory_targets(report)
     native = next((r for r in report.get("endurance") or [] if r["name"].startswith("native") and r.get("samples")), None)
-    if native:
+    if native and report.get("native_memory"):
+        samples = native["samples"]
+        first, last = samples[1], samples[-2]
+        grew = last["rss_mb"] - first["rss_mb"] if last["rss_mb"] and first["rss_mb"] else None
+        rows.append((f"No growth over {last['restarts']} restarts (native: RSS, descriptors)",
+                     f"RSS {num(first['rss_mb'])} → {num(last['rss_mb'])} MB, descriptors {first['fds']} → {last['fds']}",
+                     verdict(None if grew is None else grew <= 2 and (last["fds"] or 0) <= (first["fds"] or 0) + 2)))
+    elif native:
         samples = native["samples"]
         idle = samples[0]["rss_mb"]
         after = max(s["rss_mb"] for s in samples[1:] if s["rss_mb"] is not None)
@@ -134,11 +142,67 @@ def native_targets(report):
         rows.append((f"No growth over {last['restarts']} restarts (native: RSS, descriptors)",
                      f"RSS {num(first['rss_mb'])} → {num(last['rss_mb'])} MB, descriptors {first['fds']} → {last['fds']}",
                      verdict(None if grew is None else grew <= 2 and (last["fds"] or 0) <= (first["fds"] or 0) + 2)))
+    if report.get("native_memory"):
+        return rows
     proxy = [row["rss_mb"] for app in report["apps"].values() if not app.get("skipped")
              for key, row in app.items() if key.startswith("freshserve --proxy|") and row.get("rss_mb") is not None]
     rows.append(("Proxy mode RSS ≤ 45 MB (after the edits)", f"{num(min(proxy))}–{num(max(proxy))} MB" if proxy else "not measured",
                  verdict(max(proxy) <= 45 if proxy else None)))
     return rows
+
+
+def native_memory_targets(report):
+    """Idle / after restarts / proxy RSS targets from the csproj's native build (the native memory section's first row)."""
+    row = next((r for r in report.get("native_memory") or [] if "error" not in r or r.get("idle")), None)
+    if not row:
+        return []
+    rss = lambda key: (row.get(key) or {}).get("rss")
+    idle = [v for v in (rss("idle"), rss("idle_no_port")) if v is not None]
+    after = [v for v in (rss("after_restarts"), rss("idle_after_restarts")) if v is not None]
+    proxy = rss("proxy_after_restarts")
+    return [
+        ("Idle RSS in plain mode ≤ 20 MB (native)",
+         f"{num(rss('idle'))} MB with a server on its port, {num(rss('idle_no_port'))} MB with `sleep` (no port)",
+         verdict(max(idle) <= 20 if idle else None)),
+        ("RSS right after restarts ≤ 25 MB (native)",
+         f"{num(rss('after_restarts'))} MB right after, {num(rss('idle_after_restarts'))} MB idle after", verdict(max(after) <= 25 if after else None)),
+        ("Proxy mode RSS ≤ 45 MB (native, after restarts)", f"{num(proxy)} MB", verdict(None if proxy is None else proxy <= 45)),
+    ]
+
+
+def native_memory_section(report):
+    rows = report.get("native_memory") or []
+    if not rows:
+        return []
+    out = ["### Native memory, by setting\n",
+           "The native binary (Native AOT, linux-x64) as the csproj builds it, then with one memory setting changed "
+           "(publish properties, or a GC setting through the environment, `DOTNET_<name>` in hex). Sessions: "
+           "`watch -- python3 -m http.server P` idle, right after "
+           f"{report.get('memory_restarts', 20)} restarts (a rewritten file, each restart waited for) and idle again; "
+           "`watch -- sleep` (no port: readiness keeps reading /proc); `--proxy` after the same restarts with a "
+           "request through the proxy after each. *Binary* = resident pages of the executable file itself; *anon* = "
+           "anonymous memory (GC heap regions, the binary's rehydrated data, malloc, thread stacks); *largest* = the "
+           "largest single anonymous mapping. *CPU ms / restart* = freshserve's own CPU time over those restarts. *Restart* = save-to-fresh on the Node app, first and median (of all).\n",
+           "| build | setting | file MB | idle RSS | idle: binary / anon / largest | no port: RSS / largest | "
+           "after restarts RSS / anon | idle after | proxy RSS | threads | CPU ms / restart | restart first / median ms |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        setting = " ".join(r.get("props") or []) + " ".join(f"{k}={v}" for k, v in (r.get("env") or {}).items())
+        if "error" in r and not r.get("idle"):
+            out.append(f"| {r['name']} | `{setting or '(none)'}` | failed: {r['error'][:80]} | | | | | | | | | |")
+            continue
+        idle, nop = r.get("idle") or {}, r.get("idle_no_port") or {}
+        after, later, proxy = r.get("after_restarts") or {}, r.get("idle_after_restarts") or {}, r.get("proxy_after_restarts") or {}
+        restart = r.get("restart") or {}
+        out.append(f"| {r['name']} | `{setting or '(none)'}` | {num(r.get('binary_mb'))} | {num(idle.get('rss'))} | "
+                   f"{num(idle.get('binary'))} / {num(idle.get('anon'))} / {num(idle.get('largest_anon'))} | "
+                   f"{num(nop.get('rss'))} / {num(nop.get('largest_anon'))} | {num(after.get('rss'))} / {num(after.get('anon'))} | "
+                   f"{num(later.get('rss'))} | {num(proxy.get('rss'))} | {idle.get('threads', '—')} | {num(r.get('cpu_ms_per_restart'))} | "
+                   f"{ms(r.get('restart_first_ms'))} / {ms(restart.get('median'))} |")
+        if r.get("error"):
+            out.append(f"| ↳ {r['error']} | | | | | | | | | | | |")
+    out.append("")
+    return out
 
 
 def render(report):
@@ -303,6 +367,9 @@ def render(report):
               f"{ms((v.get('to_first_spawn') or {}).get('median'))} | {ms((v.get('restart') or {}).get('median'))} | "
               f"{num(v.get('rss_mb'))} | {num(v.get('anon_mb'))} |")
         w("")
+
+    for line in native_memory_section(report):
+        w(line)
 
     w("## Scale\n")
     w("freshserve watching generated trees (20 files per folder; node_modules 10 files per package folder), with "
