@@ -24,18 +24,26 @@ public sealed partial class ReadmeExampleTests(ITestOutputHelper output)
         new("freshserve watch --proxy 8000 -- uvicorn web_app:app --port {port}", 8000, "fastapi-proxy"),
     ];
 
+    /// <summary>The README's lines for examples/services: the services they name, with what those depend on.</summary>
+    private static readonly (string Line, string[] Started, string[] NotStarted)[] ServiceExamples =
+    [
+        ("freshserve watch", ["api", "worker", "web"], []),
+        ("freshserve watch worker", ["api", "worker"], ["web"]),
+    ];
+
     [Fact]
     public void Every_watch_example_in_the_README_has_a_scenario_here()
     {
         var readme = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "README.md"));
         var inCode = CodeBlock().Matches(readme).SelectMany(block => block.Groups[1].Value.Split('\n'))
-            .Select(line => line.Trim())
-            .Where(line => line.StartsWith("freshserve watch ", StringComparison.Ordinal) && !line.Contains('<', StringComparison.Ordinal))
+            .Select(line => line.Split(" #")[0].Trim())
+            .Where(line => (line == "freshserve watch" || line.StartsWith("freshserve watch ", StringComparison.Ordinal))
+                           && !line.Contains('<', StringComparison.Ordinal) && !line.Contains('[', StringComparison.Ordinal))
             .Distinct()
             .ToList();
 
         Assert.NotEmpty(inCode);
-        Assert.Empty(inCode.Except(Examples.Select(e => e.Line)));
+        Assert.Empty(inCode.Except(Examples.Select(e => e.Line)).Except(ServiceExamples.Select(e => e.Line)));
     }
 
     public static TheoryData<string> Lines => new(Examples.Select(e => e.Line));
@@ -69,6 +77,37 @@ public sealed partial class ReadmeExampleTests(ITestOutputHelper output)
         await fs.WaitForLineAsync(@"✓ ready in \d+ ms.*generation 2\)", TimeSpan.FromSeconds(60));
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.True(fs.Count("↻ .*; restarting$") == 1, fs.Output);
+
+        var tree = ProcessProbe.Descendants(fs.Pid);
+        fs.Track(tree);
+        fs.Signal(ProcessProbe.SIGINT);
+        Assert.Equal(0, await fs.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(await ProcessProbe.WaitUntilGoneAsync(tree, TimeSpan.FromSeconds(5)), $"processes outlived freshserve\n{fs.Output}");
+    }
+
+    public static TheoryData<string> ServiceLines => new(ServiceExamples.Select(e => e.Line));
+
+    [Theory]
+    [MemberData(nameof(ServiceLines))]
+    public async Task A_README_services_example_starts_what_it_names_serves_an_edit_and_leaves_nothing(string line)
+    {
+        var (_, started, notStarted) = ServiceExamples.Single(e => e.Line == line);
+        using var example = new Services.ServicesEndToEndTests.Example();
+        output.WriteLine(line);
+        await using var fs = FreshServeProcess.Start(example.Folder.Path, Words(line).Skip(1).ToList(), example.Environment);
+        await fs.WaitForLineAsync(@"^worker │ worker: job done, the API says", TimeSpan.FromSeconds(90));
+        foreach (var service in started.Where(s => s != "worker"))
+        {
+            await fs.WaitForLineAsync($@"freshserve {service} +✓ ready in \d+ ms", TimeSpan.FromSeconds(60));
+        }
+
+        example.Edit("worker/worker.py", "JOB = \"job\"", "JOB = \"task\"");
+        await fs.WaitForLineAsync(@"^worker │ worker: Hello, taking jobs of kind 'task'", TimeSpan.FromSeconds(60));
+        Assert.Equal(0, fs.Count(@"freshserve api +↻"));
+        foreach (var service in notStarted)
+        {
+            Assert.Equal(0, fs.Count($@"freshserve {service} +. started"));
+        }
 
         var tree = ProcessProbe.Descendants(fs.Pid);
         fs.Track(tree);

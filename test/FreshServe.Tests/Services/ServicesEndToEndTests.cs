@@ -9,7 +9,7 @@ namespace FreshServe.Tests.Services;
 /// </summary>
 public sealed class ServicesEndToEndTests
 {
-    private sealed class Example : IDisposable
+    internal sealed class Example : IDisposable
     {
         public Example()
         {
