@@ -212,7 +212,7 @@ public sealed class ServerWrites
         {
             if (!change.IsLost && EvidenceFor(change.Path) is { } evidence)
             {
-                own.Add(Judged(change.Path, evidence.Text, evidence.Scope));
+                own.Add(Judged(evidence.Text, evidence.Scope, evidence.IsFolder));
             }
             else if (!change.IsLost && LooksLikeFreshProgram(change.Path))
             {
@@ -233,7 +233,7 @@ public sealed class ServerWrites
             {
                 if (running.FirstOrDefault(p => p.Exe == program.Path) is { Exe: not null } runner)
                 {
-                    own.Add(Judged(program.Path, $"pid {runner.Pid} already runs the new build", program.Path));
+                    own.Add(Judged($"pid {runner.Pid} already runs the new build", program.Path, isFolder: false));
                     programs.Remove(program);
                 }
                 else if (running.Any(p => p.Exe == program.Path + " (deleted)"))
@@ -256,7 +256,8 @@ public sealed class ServerWrites
         return (others, own);
     }
 
-    private Own Judged(string path, string evidence, string scope)
+    /// <summary>A folder is named as one ("generated/", -x 'generated/**') even when the change was the folder itself.</summary>
+    private Own Judged(string evidence, string scope, bool isFolder)
     {
         bool first;
         lock (_gate)
@@ -265,29 +266,28 @@ public sealed class ServerWrites
         }
 
         var relative = Relative(scope);
-        var exclude = scope == path ? relative : relative + "/**";
-        return new Own(scope == path ? relative : relative + "/", evidence, exclude, first);
+        return isFolder ? new Own(relative + "/", evidence, relative + "/**", first) : new Own(relative, evidence, relative, first);
     }
 
-    private (string Text, string Scope)? EvidenceFor(string path)
+    private (string Text, string Scope, bool IsFolder)? EvidenceFor(string path)
     {
         lock (_gate)
         {
             if (_declared.TryGetValue(path, out var declared))
             {
-                return (declared, path);
+                return (declared, path, false);
             }
 
             if (_files.TryGetValue(path, out var file))
             {
-                return (file, path);
+                return (file, path, false);
             }
 
             foreach (var (folder, evidence) in _folders)
             {
                 if (path == folder || path.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
                 {
-                    return (evidence, folder);
+                    return (evidence, folder, true);
                 }
             }
 

@@ -58,6 +58,12 @@ public sealed class FeedbackLoopServerWritesTests
             var judged = Assert.Single(own);
             Assert.Equal(("gen/", "gen/**", true), (judged.Path, judged.Exclude, judged.FirstTime));
             Assert.Matches(@"pid \d+ writes into it", judged.Evidence);
+
+            // The folder itself, reported before its files (as a new folder can be): still named as the folder.
+            (others, own) = await writes.JudgeAsync([new FileChange(folder.File("gen"), ChangeKind.Created)], server.Id, () => false, CancellationToken.None);
+            Assert.Empty(others);
+            judged = Assert.Single(own);
+            Assert.Equal(("gen/", "gen/**"), (judged.Path, judged.Exclude));
         }
         finally
         {
@@ -72,8 +78,9 @@ public sealed class FeedbackLoopServerWritesTests
         using var folder = new TempFolder();
         var program = folder.File("app");
         File.Copy("/bin/sleep", program);
-        // The tree runs what it built only after 1.5 s, past the wait that applies once a server is past its start.
-        const string Script = "sleep 1.5; exec ./app 60";
+        // The tree runs what it built only after 2.5 s, well past the 1 s wait that applies once a server is past its
+        // start (1.5 s was too close: on a loaded machine one look at the tree can take long enough to see it run).
+        const string Script = "sleep 2.5; exec ./app 60";
         var writes = new ServerWrites([folder.Path], folder.Path, "sh", ["-c", Script]);
         using (var late = Start(folder.Path, Script))
         {
