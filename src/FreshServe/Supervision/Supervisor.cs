@@ -88,7 +88,17 @@ public sealed class Supervisor
         }
     }
 
+    /// <summary>Key r: already completed when it was pressed while the loop was busy, so no press is lost.</summary>
     private Task NextRestartRequest()
+    {
+        lock (_gate)
+        {
+            return _restartRequested.Task;
+        }
+    }
+
+    /// <summary>A generation is about to be spawned: every press so far is served by it.</summary>
+    private void TakeRestartRequests()
     {
         lock (_gate)
         {
@@ -96,8 +106,6 @@ public sealed class Supervisor
             {
                 _restartRequested = NewSignal();
             }
-
-            return _restartRequested.Task;
         }
     }
 
@@ -220,6 +228,7 @@ public sealed class Supervisor
         IWorker worker;
         try
         {
+            TakeRestartRequests();
             var spawning = _time.GetTimestamp();
             worker = _launcher.Start(spec);
             if (cause is not null)

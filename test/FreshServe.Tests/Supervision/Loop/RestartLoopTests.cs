@@ -330,6 +330,31 @@ public sealed class RestartLoopTests
     }
 
     [Fact]
+    public async Task Key_r_pressed_while_the_next_generation_is_spawned_is_not_lost()
+    {
+        await using var loop = LoopHarness.Plain();
+        loop.Launcher.DuringStart = generation =>
+        {
+            if (generation == 2)
+            {
+                loop.Supervisor.RequestRestart();
+            }
+        };
+        await loop.StartAsync();
+        await loop.ReadyAsync(1);
+
+        loop.Save("a.py");
+        await loop.QuietAsync();
+        await loop.Journal.UntilAsync("start 2");
+        await loop.Journal.UntilAsync("start 3");
+        await loop.ReadyAsync(3);
+        Assert.Contains(loop.Journal.Entries, entry => LoopHarness.IsReadyLine(entry, 3) && entry.Contains("restart requested", StringComparison.Ordinal));
+        Assert.False(loop.ReadyLogged(2), loop.Journal.ToString());
+        Assert.Equal(0, await loop.ShutDownAsync());
+        Assert.Equal([1, 2, 3], loop.Launcher.Workers.Select(worker => worker.Generation));
+    }
+
+    [Fact]
     public async Task After_a_failed_start_a_save_or_key_r_takes_the_same_restart_path()
     {
         await using var loop = LoopHarness.Plain();
