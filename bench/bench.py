@@ -774,31 +774,28 @@ def memory_breakdown(pid, exe):
     return {k: round(v, 1) if isinstance(v, float) else v for k, v in out.items()}
 
 
-def wait_next_start(proc, after, generation, timeout=30):
-    """As wait_next_ready, for a server that never listens (`sleep`): a line saying it started (or is ready)."""
+def wait_next_generation(proc, after, generation, pattern, timeout=30):
+    """The generation of the first line after `after` that matches `pattern` (its group 1 the generation) and is newer
+    than `generation`, or None (a save seen as two changes may start two generations, the first superseded)."""
     found = []
 
     def newer(text):
-        m = re.search(r"(?:started|ready).*generation (\d+)\)", text)
+        m = re.search(pattern, text)
         if m and int(m.group(1)) > generation:
             found.append(int(m.group(1)))
             return True
         return False
     return found[0] if proc.wait_line(newer, after=after, timeout=timeout) else None
+
+
+def wait_next_start(proc, after, generation, timeout=30):
+    """For a server that never listens (`sleep`): a line saying it started (or is ready)."""
+    return wait_next_generation(proc, after, generation, r"(?:started|ready).*generation (\d+)\)", timeout)
 
 
 def wait_next_ready(proc, after, generation, timeout=30):
-    """The generation of the first ready line after `after` newer than `generation`, or None (a save seen as two
-    changes may start two generations, the first superseded)."""
-    found = []
-
-    def newer(text):
-        m = re.search(r"✓ ready .*\(generation (\d+)\)", text)
-        if m and int(m.group(1)) > generation:
-            found.append(int(m.group(1)))
-            return True
-        return False
-    return found[0] if proc.wait_line(newer, after=after, timeout=timeout) else None
+    """The next generation's ready line."""
+    return wait_next_generation(proc, after, generation, r"✓ ready .*\(generation (\d+)\)", timeout)
 
 
 def native_memory_one(exe, env, peers, args):
