@@ -60,7 +60,7 @@ public sealed class ProjectRunner
             .OpenAsync(ownRecord, _options.Replace, first.Stop).ConfigureAwait(false);
 
         // One launcher for every service: one guard that ends every service's tree if freshserve dies.
-        var launcher = WorkerLaunchers.ForThisPlatform(_log, ownRecord.Id);
+        var launcher = _options.Launcher?.Invoke(ownRecord.Id) ?? WorkerLaunchers.ForThisPlatform(_log, ownRecord.Id);
         var services = new List<ServiceRuntime>();
         var proxies = new List<IProxyServer>();
         var outputs = new List<ServiceOutput>();
@@ -289,4 +289,6 @@ public sealed class ProjectRunner
 /// <param name="KeysEnabled">Read keys from the terminal (r, 1-9, q, c, h).</param>
 /// <param name="Replace">Take over from another freshserve running the project (--replace).</param>
 /// <param name="CleanBytecode">The services whose __pycache__ folders are deleted before their first start.</param>
-public sealed record ProjectRunOptions(bool KeysEnabled = false, bool Replace = false, IReadOnlySet<string>? CleanBytecode = null);
+/// <param name="Launcher">Makes the launcher for a session id (tests); the platform's when null.</param>
+public sealed record ProjectRunOptions(bool KeysEnabled = false, bool Replace = false, IReadOnlySet<string>? CleanBytecode = null,
+    Func<string, IWorkerLauncher>? Launcher = null);

@@ -147,7 +147,10 @@ public sealed partial class ProjectRunnerTests
             _ = folder;
             var run = new ProjectRun();
             var labels = new ServiceLabels(plan.Services.Select(s => s.Name).ToList());
-            var runner = new ProjectRunner(plan, run._loggers, labels, new OutputSink(new LockedStream(run._output), color: false));
+            // Not the orphan reaper of the test host: other tests start .NET children under setsid, whose exit
+            // status the reaper would take from the runtime (which ends the test host with FailFast).
+            var options = OperatingSystem.IsWindows() ? null : new ProjectRunOptions(Launcher: id => new FreshServe.Processes.Unix.UnixWorkerLauncher(id, reapOrphans: false));
+            var runner = new ProjectRunner(plan, run._loggers, labels, new OutputSink(new LockedStream(run._output), color: false), options: options);
             run._run = runner.RunAsync(run._shutdown.Token, run._force.Token, run._shutdown.Cancel);
             return run;
         }

@@ -31,6 +31,18 @@ internal static class OrphanReaper
     private static PosixSignalRegistration? _sigchld;
     private static int _requests;
 
+    /// <summary>True once <see cref="Start"/> made this process the one that reaps orphans.</summary>
+    public static bool Started
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return _sigchld is not null;
+            }
+        }
+    }
+
     /// <summary>Sweeps on every SIGCHLD from now on (Linux; idempotent). Also sweeps once, for orphans that died before.</summary>
     public static void Start()
     {

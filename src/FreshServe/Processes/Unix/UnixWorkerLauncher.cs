@@ -20,11 +20,16 @@ public sealed class UnixWorkerLauncher : IWorkerLauncher
     private int _started;
 
     /// <param name="session">The session id the workers' <see cref="ProcessMarker"/> names (a random one when null).</param>
-    public UnixWorkerLauncher(string? session = null)
+    /// <param name="reapOrphans">
+    /// Make this process the subreaper of its workers' orphans and reap them (<see cref="OrphanReaper"/>). False only
+    /// in a host that also starts children with .NET's Process class which leave its process group (a test host
+    /// starting <c>setsid prog</c>): the reaper would take their exit status from the runtime, which ends the host.
+    /// </param>
+    public UnixWorkerLauncher(string? session = null, bool reapOrphans = true)
     {
         _session = session ?? ProcessMarker.NewSessionId();
         _guard = new Lazy<SupervisorGuard>(() => SupervisorGuard.Start(_session));
-        if (OperatingSystem.IsLinux())
+        if (reapOrphans && OperatingSystem.IsLinux())
         {
             Libc.prctl(Libc.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
             OrphanReaper.Start();

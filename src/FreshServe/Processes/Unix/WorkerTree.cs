@@ -89,7 +89,11 @@ internal sealed class WorkerTree
             }
         }
 
-        OrphanReaper.Sweep(snapshot);
+        if (OrphanReaper.Started)
+        {
+            OrphanReaper.Sweep(snapshot);
+        }
+
         return _members.Values.ToList();
     }
 
