@@ -67,6 +67,15 @@ public sealed partial class SeedScenarioTests(ITestOutputHelper output)
             await fs.WaitForLineAsync($@"ready in \d+ ms.*generation {version + 1}\)", TimeSpan.FromSeconds(20));
         }
 
+        // The poller may still be inside a request it began during the last restart (one the closing socket left
+        // hanging until its timeout): it stops once it has seen the last version too, or after 20 s (then the check
+        // below fails).
+        var patience = Stopwatch.StartNew();
+        while (patience.Elapsed < TimeSpan.FromSeconds(20) && !SeenLast(seen, 10))
+        {
+            await Task.Delay(10);
+        }
+
         await stopPolling.CancelAsync();
         await poller;
         lock (seen)
@@ -85,6 +94,14 @@ public sealed partial class SeedScenarioTests(ITestOutputHelper output)
         Assert.True(await ProcessProbe.WaitUntilGoneAsync(workers, TimeSpan.FromSeconds(5)), "uvicorn outlived freshserve");
         Assert.Equal(11, fs.Count(@"✓ ready in \d+ ms"));
         Assert.Equal(0, fs.Count(@"generation 12\b"));
+    }
+
+    private static bool SeenLast(List<int> seen, int version)
+    {
+        lock (seen)
+        {
+            return seen.Count > 0 && seen[^1] == version;
+        }
     }
 
     [GeneratedRegex(@"version (\d+)<")]

@@ -20,20 +20,23 @@ public sealed class ProcessMarkerTests
     public async Task A_session_finds_the_processes_of_each_of_its_workers_and_no_other_sessions()
     {
         Assert.True(OperatingSystem.IsLinux(), "the marker is read back from /proc: Linux only");
-        var first = Start(ProcessMarker.Value("4242-7", 1));
-        var second = Start(ProcessMarker.Value("4242-7", 2));
-        // Another session whose id starts with the same characters: must not be taken for 4242-7's.
-        var other = Start(ProcessMarker.Value("4242-77", 1));
+        // Ids of this test alone (another test may run a 4242-77 session at the same time).
+        var session = $"{Environment.ProcessId}-{Random.Shared.Next(1_000_000, 9_999_999)}";
+        var longer = session + "7";
+        var first = Start(ProcessMarker.Value(session, 1));
+        var second = Start(ProcessMarker.Value(session, 2));
+        // Another session whose id starts with the same characters: must not be taken for this one's.
+        var other = Start(ProcessMarker.Value(longer, 1));
         TestServerProcess[] all = [first, second, other];
         var pids = all.Select(p => p.Pid).ToArray();
         try
         {
             await Task.WhenAll(all.Select(p => p.WaitUntilListeningAsync()));
 
-            Assert.Equal([first.Pid, second.Pid], ProcessMarker.PidsOf("4242-7").Order());
-            Assert.Equal([other.Pid], ProcessMarker.PidsOf("4242-77"));
-            Assert.Equal("4242-7", ProcessMarker.SessionOf(second.Pid));
-            Assert.Equal("4242-77", ProcessMarker.SessionOf(other.Pid));
+            Assert.Equal([first.Pid, second.Pid], ProcessMarker.PidsOf(session).Order());
+            Assert.Equal([other.Pid], ProcessMarker.PidsOf(longer));
+            Assert.Equal(session, ProcessMarker.SessionOf(second.Pid));
+            Assert.Equal(longer, ProcessMarker.SessionOf(other.Pid));
             Assert.Null(ProcessMarker.SessionOf(Environment.ProcessId));
         }
         finally
