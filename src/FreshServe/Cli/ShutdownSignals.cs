@@ -36,6 +36,12 @@ public sealed class ShutdownSignals : IDisposable
     private void OnSignal(PosixSignalContext context)
     {
         context.Cancel = true;
+        // Ctrl+C shows as ^C on the terminal; a signal from elsewhere (a closed terminal, systemd, docker stop) is named.
+        if (context.Signal != PosixSignal.SIGINT)
+        {
+            _log.StopSignalReceived(context.Signal.ToString(), context.Signal == PosixSignal.SIGHUP ? " (the terminal closed)" : string.Empty);
+        }
+
         Request();
     }
 

@@ -54,6 +54,9 @@ public static partial class Log
     [LoggerMessage(14, LogLevel.Warning, "! the server did not exit within {Timeout} of {Signal}; sent SIGKILL. Each restart waits that long: if it stops on another signal, give --stop-signal; else a shorter --stop-timeout", EventName = nameof(ForcedKill))]
     public static partial void ForcedKill(this ILogger logger, string signal, string timeout);
 
+    [LoggerMessage(552, LogLevel.Information, "  {Signal} received{Why}", EventName = nameof(StopSignalReceived))]
+    public static partial void StopSignalReceived(this ILogger logger, string signal, string why);
+
     [LoggerMessage(550, LogLevel.Warning, "! killed the worker tree at the second Ctrl+C (or stop signal), {Elapsed} after {Signal}", EventName = nameof(KilledAtSecondRequest))]
     public static partial void KilledAtSecondRequest(this ILogger logger, string signal, string elapsed);
 

@@ -128,7 +128,14 @@ public sealed class KeyTests
         info.Environment["NO_COLOR"] = "1";
         using var run = System.Diagnostics.Process.Start(info)!;
         var output = run.StandardOutput.ReadToEndAsync();
-        Assert.True(run.WaitForExit(TimeSpan.FromSeconds(60)), "the shell did not finish");
+        if (!run.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            // bash still waits for freshserve: everything it started is still below script.
+            var tree = ProcessProbe.Descendants(run.Id).Append(run.Id).ToList();
+            var survivors = ProcessProbe.KillSurvivors(tree);
+            Assert.Fail($"the shell did not finish; killed {string.Join(", ", survivors)}");
+        }
+
         var text = (await output).Replace("\r", string.Empty, StringComparison.Ordinal);
 
         Assert.Matches(@"\d+ Running\s+.*freshserve(\.dll)?'? watch", text);

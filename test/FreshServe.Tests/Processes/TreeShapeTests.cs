@@ -99,6 +99,7 @@ public sealed class TreeShapeTests
 
         tree.Fs.Signal(ProcessProbe.SIGHUP);
         Assert.Equal(0, await tree.Fs.WaitForExitAsync(Patience));
+        Assert.Contains("SIGHUP received (the terminal closed)", tree.Fs.Output, StringComparison.Ordinal);
         Assert.True(await ProcessProbe.WaitUntilGoneAsync(pids, Gone), "a worker process outlived the closed terminal");
     }
 
