@@ -22,8 +22,14 @@ public sealed class Supervisor
     private readonly WatchSettings _settings;
     private readonly IWorkerLauncher _launcher;
     private readonly ChangeDebouncer _changes;
+    /// <summary>How long after its start a generation not yet ready is taken as settled (see <see cref="GiveBackMemoryIfUnreadyAsync"/>).</summary>
+    private static readonly TimeSpan UnreadySettle = TimeSpan.FromSeconds(3);
+
+    private const long HeapSlack = 1024 * 1024;
+
     private readonly ILogger _log;
     private readonly TimeProvider _time;
+    private long _heapAfterCompaction;
     private readonly IHostProbe _host;
     private readonly GenerationPlanner _planner;
     private readonly CrashBackoff _backoff = CrashBackoff.Default();
@@ -246,6 +252,7 @@ public sealed class Supervisor
         }
 
         _session?.WorkerStarted(worker.Pid, number);
+        GiveBackMemoryIfGrown();
         if (cause is not null)
         {
             _log.RestartOverhead(cause.DescribeOverhead());
@@ -262,6 +269,7 @@ public sealed class Supervisor
         }
 
         generation.Readiness = ReportReadinessAsync(generation, cause, generation.Done.Token);
+        generation.Settling = GiveBackMemoryIfUnreadyAsync(generation);
         if (_host.ReadsTreeFiles)
         {
             generation.Sampling = Task.Run(() => _serverWrites.SampleWhileStartingAsync(worker.Pid,
@@ -354,6 +362,7 @@ public sealed class Supervisor
 
         await generation.Readiness.ConfigureAwait(false);
         await generation.Sampling.ConfigureAwait(false);
+        await generation.Settling.ConfigureAwait(false);
         generation.Done.Dispose();
     }
 
@@ -967,7 +976,47 @@ public sealed class Supervisor
     private async Task GiveBackMemoryAsync(CancellationToken generationDone)
     {
         await Task.Delay(TimeSpan.FromSeconds(1), _time, generationDone).ConfigureAwait(false);
+        GiveBackMemory();
+    }
+
+    /// <summary>
+    /// The same for a generation not ready <see cref="UnreadySettle"/> after its start: a worker with no port (a queue
+    /// consumer, a script) is never reported ready, and a long build keeps freshserve idle meanwhile too.
+    /// </summary>
+    private async Task GiveBackMemoryIfUnreadyAsync(Generation generation)
+    {
+        try
+        {
+            await Task.Delay(UnreadySettle, _time, generation.Done.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        if (ReadyGeneration != generation.Number)
+        {
+            GiveBackMemory();
+        }
+    }
+
+    /// <summary>
+    /// Restarts in quick succession never settle: their garbage, promoted while each generation was young, would fill
+    /// the heap up to the GC's own budget. Right after a spawn (the new server is still starting, so the pause is off
+    /// the restart's path) the heap is compacted when it grew by more than <see cref="HeapSlack"/> since the last time.
+    /// </summary>
+    private void GiveBackMemoryIfGrown()
+    {
+        if (GC.GetGCMemoryInfo().HeapSizeBytes > Volatile.Read(ref _heapAfterCompaction) + HeapSlack)
+        {
+            GiveBackMemory();
+        }
+    }
+
+    private void GiveBackMemory()
+    {
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        Volatile.Write(ref _heapAfterCompaction, GC.GetGCMemoryInfo().HeapSizeBytes);
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -1003,6 +1052,7 @@ public sealed class Supervisor
 
         public Task Readiness { get; set; } = Task.CompletedTask;
         public Task Sampling { get; set; } = Task.CompletedTask;
+        public Task Settling { get; set; } = Task.CompletedTask;
 
         /// <summary>Its stop is under way in the background (which disposes it once done).</summary>
         public bool Retired { get; set; }
