@@ -292,7 +292,7 @@ public sealed class EventFileWatcher : IFileWatcher
     }
 
     private static bool IsInotify(int descriptor) =>
-        new FileInfo($"/proc/self/fd/{descriptor}").LinkTarget == "anon_inode:inotify";
+        OperatingSystem.IsLinux() && Processes.Unix.ProcessTable.DescriptorTarget(Environment.ProcessId, descriptor) == "anon_inode:inotify";
 
     private static HashSet<int> InotifyDescriptors() =>
         OperatingSystem.IsLinux()

@@ -28,7 +28,7 @@ public static class OwnOutputFiles
         try
         {
             var path = OperatingSystem.IsWindows() ? WindowsPathOf(stream)
-                : OperatingSystem.IsLinux() ? new FileInfo($"/proc/self/fd/{stream}").LinkTarget
+                : OperatingSystem.IsLinux() ? Processes.Unix.ProcessTable.DescriptorTarget(Environment.ProcessId, stream)
                 : OperatingSystem.IsMacOS() ? MacPathOf(stream)
                 : null;
             // Pipes ("pipe:[123]") and terminals are not regular files; neither is a deleted file ("... (deleted)").

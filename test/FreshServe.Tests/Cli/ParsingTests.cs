@@ -1,4 +1,5 @@
 using FreshServe.Cli;
+using FreshServe.Common;
 using FreshServe.Processes;
 using FreshServe.Tests.Infrastructure;
 

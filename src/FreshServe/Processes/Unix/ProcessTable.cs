@@ -114,6 +114,20 @@ internal static class ProcessTable
         return found;
     }
 
+    /// <summary>What descriptor <paramref name="fd"/> of <paramref name="pid"/> points at (a path, "pipe:[N]", "anon_inode:inotify"); null when closed or gone (Linux).</summary>
+    [SupportedOSPlatform("linux")]
+    public static string? DescriptorTarget(int pid, int fd)
+    {
+        try
+        {
+            return new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>True when descriptor <paramref name="fd"/> of <paramref name="pid"/> is open for writing (Linux).</summary>
     [SupportedOSPlatform("linux")]
     public static bool IsOpenForWriting(int pid, string fd)

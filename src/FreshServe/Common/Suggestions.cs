@@ -1,4 +1,4 @@
-namespace FreshServe.Cli;
+namespace FreshServe.Common;
 
 /// <summary>"Did you mean" for mistyped option names, subcommands and config keys.</summary>
 public static class Suggestions
