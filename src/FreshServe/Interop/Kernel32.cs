@@ -182,6 +182,16 @@ internal static unsafe partial class Kernel32
     [return: MarshalAs(UnmanagedType.Bool)]
     public static partial bool CloseHandle(IntPtr handle);
 
+    public const uint DUPLICATE_SAME_ACCESS = 0x00000002;
+
+    [LibraryImport(Lib)]
+    public static partial IntPtr GetCurrentProcess();
+
+    [LibraryImport(Lib, SetLastError = true)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    public static partial bool DuplicateHandle(IntPtr sourceProcess, IntPtr source, IntPtr targetProcess, out IntPtr target,
+        uint desiredAccess, [MarshalAs(UnmanagedType.Bool)] bool inheritHandle, uint options);
+
     [LibraryImport(Lib, SetLastError = true)]
     public static partial uint GetFileType(IntPtr handle);
 

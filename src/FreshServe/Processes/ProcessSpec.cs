@@ -16,7 +16,6 @@ public sealed record ProcessSpec(
     /// <summary>
     /// When set (several services), the worker's stdout and stderr both go to this pipe, which freshserve reads to prefix
     /// each line with the service's name. Null: the worker writes to freshserve's own stdout and stderr, as one server does.
-    /// Unix only for now; Windows workers keep the terminal.
     /// </summary>
     public System.Runtime.InteropServices.SafeHandle? Output { get; init; }
 

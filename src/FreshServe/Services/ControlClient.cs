@@ -22,10 +22,17 @@ public static class ControlClient
                 + "status and restart work for a project's services (freshserve.json \"services\")");
         }
 
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        if (!File.Exists(path))
+        {
+            throw new FreshServeException($"the freshserve session here (pid {session.Pid}) has no control socket ({path}): "
+                + "it said why when it started; use its keys in its terminal instead (r, 1-9)");
+        }
+
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        Socket? socket = null;
         try
         {
+            socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), timeout.Token).ConfigureAwait(false);
             await using var stream = new NetworkStream(socket, ownsSocket: false);
             await stream.WriteAsync(Encoding.UTF8.GetBytes(request + "\n"), timeout.Token).ConfigureAwait(false);
@@ -42,6 +49,10 @@ public static class ControlClient
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
         {
             throw new FreshServeException($"the freshserve session here (pid {session.Pid}) did not answer on {path}: {e.Message}");
+        }
+        finally
+        {
+            socket?.Dispose();
         }
     }
 

@@ -36,9 +36,11 @@ public sealed class ControlServer : IDisposable
     public static ControlServer? TryStart(string path, ControlCommands commands, ILogger log)
     {
         RemoveStaleSockets(Path.GetDirectoryName(path)!);
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        Socket? socket = null;
         try
         {
+            // Windows before 10 1803 (and Wine) has no Unix domain sockets: the constructor itself refuses.
+            socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             File.Delete(path);
             socket.Bind(new UnixDomainSocketEndPoint(path));
             socket.Listen(8);
@@ -46,7 +48,7 @@ public sealed class ControlServer : IDisposable
         }
         catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
         {
-            socket.Dispose();
+            socket?.Dispose();
             log.ControlUnavailable(path, e.Message);
             return null;
         }

@@ -78,12 +78,8 @@ public sealed class ProjectRunner
                     proxies.Add(proxy);
                 }
 
-                ServiceOutput? output = null;
-                if (!OperatingSystem.IsWindows())
-                {
-                    output = new ServiceOutput(plan.Name, _labels, _sink);
-                    outputs.Add(output);
-                }
+                var output = new ServiceOutput(plan.Name, _labels, _sink);
+                outputs.Add(output);
 
                 var service = new ServiceRuntime(plan, settings, services.Count + 1, launcher, output, proxy, log);
                 try

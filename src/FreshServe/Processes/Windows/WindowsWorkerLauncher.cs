@@ -86,7 +86,38 @@ public sealed class WindowsWorkerLauncher(ILogger? log = null, string? session =
     /// <summary>The real Win32 calls behind <see cref="JobEntry"/>.</summary>
     private sealed unsafe class Calls(string application, string commandLine, ProcessSpec spec, IntPtr job) : IJobEntryCalls
     {
+        private static readonly Lock OutputCopyGate = new();
+
         public SuspendedProcess? Create(bool inJob, out string error)
+        {
+            // A service's output pipe is not inheritable (no other worker may hold it): the worker gets an inheritable
+            // copy as its stdout and stderr, closed here once it is created. The lock keeps a second spawn from
+            // inheriting that copy meanwhile.
+            lock (OutputCopyGate)
+            {
+                var output = IntPtr.Zero;
+                if (spec.Output is { } pipe && !Kernel32.DuplicateHandle(Kernel32.GetCurrentProcess(), pipe.DangerousGetHandle(),
+                        Kernel32.GetCurrentProcess(), out output, 0, inheritHandle: true, Kernel32.DUPLICATE_SAME_ACCESS))
+                {
+                    error = $"cannot hand the output pipe to the worker: {Marshal.GetLastPInvokeErrorMessage()}";
+                    return null;
+                }
+
+                try
+                {
+                    return Create(inJob, output, out error);
+                }
+                finally
+                {
+                    if (output != IntPtr.Zero)
+                    {
+                        Kernel32.CloseHandle(output);
+                    }
+                }
+            }
+        }
+
+        private SuspendedProcess? Create(bool inJob, IntPtr output, out string error)
         {
             var startup = new Kernel32.StartupInfoEx
             {
@@ -95,8 +126,8 @@ public sealed class WindowsWorkerLauncher(ILogger? log = null, string? session =
                     cb = (uint)sizeof(Kernel32.StartupInfo),
                     dwFlags = Kernel32.STARTF_USESTDHANDLES,
                     hStdInput = spec.DetachStdin ? IntPtr.Zero : Kernel32.GetStdHandle(Kernel32.STD_INPUT_HANDLE),
-                    hStdOutput = Kernel32.GetStdHandle(Kernel32.STD_OUTPUT_HANDLE),
-                    hStdError = Kernel32.GetStdHandle(Kernel32.STD_ERROR_HANDLE),
+                    hStdOutput = output != IntPtr.Zero ? output : Kernel32.GetStdHandle(Kernel32.STD_OUTPUT_HANDLE),
+                    hStdError = output != IntPtr.Zero ? output : Kernel32.GetStdHandle(Kernel32.STD_ERROR_HANDLE),
                 },
             };
             var flags = Kernel32.CREATE_SUSPENDED | Kernel32.CREATE_NEW_PROCESS_GROUP | Kernel32.CREATE_UNICODE_ENVIRONMENT;
