@@ -16,7 +16,7 @@ public static class ControlClient
         var session = SessionFor(folder, registry)
             ?? throw new FreshServeException($"no freshserve session runs in {folder} or a folder above it; start one with: freshserve watch");
         var path = ControlServer.PathFor(registry, session);
-        if (!File.Exists(path))
+        if (!session.Project)
         {
             throw new FreshServeException($"the freshserve session here ({session.Describe()}) runs one server and takes no requests; "
                 + "status and restart work for a project's services (freshserve.json \"services\")");

@@ -54,6 +54,7 @@ public sealed class ProjectRunner
             StartTime = ProcessStartTime.Of(Environment.ProcessId) ?? 0,
             Folder = Folder,
             Command = $"services {string.Join(", ", _plan.Services.Select(s => s.Name))} ({Path.GetFileName(_plan.Source)})",
+            Project = true,
             StartedAt = DateTimeOffset.Now,
         };
         using var session = await new SessionGuard(SessionRegistry.ForCurrentUser(), _log)

@@ -27,6 +27,9 @@ public sealed record SessionRecord
     public int? WorkerGroup { get; init; }
     public int Generation { get; init; }
 
+    /// <summary>True when the session runs a project's services (freshserve.json "services", a Procfile), false for one server.</summary>
+    public bool Project { get; init; }
+
     /// <summary>Pid and start time together: unique even when the pid is reused.</summary>
     [JsonIgnore]
     public string Id => $"{Pid}-{StartTime.ToString(CultureInfo.InvariantCulture)}";

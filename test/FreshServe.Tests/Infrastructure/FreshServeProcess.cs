@@ -186,7 +186,8 @@ public sealed partial class FreshServeProcess : IAsyncDisposable
         {
             lock (_gate)
             {
-                return _seenPids.Where(p => p != Pid).ToArray();
+                // Never the test host: a message may name it (a session run in-process, as ProjectRunnerTests do).
+                return _seenPids.Where(p => p != Pid && p != Environment.ProcessId).ToArray();
             }
         }
     }

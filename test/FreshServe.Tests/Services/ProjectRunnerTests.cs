@@ -105,6 +105,15 @@ public sealed partial class ProjectRunnerTests
         var (unknownCode, unknown) = await FreshServeProcess.RunAsync(project.Path, "restart", "wbe");
         Assert.Equal(1, unknownCode);
         Assert.Equal("freshserve: no service named wbe; the services are api, worker, web", unknown.Trim());
+
+        // A session whose control socket could not be made (no Unix domain sockets: Wine, old Windows) is named as such.
+        var registry = FreshServe.Sessions.SessionRegistry.ForCurrentUser();
+        var record = registry.ReadAll().Single(r => r.Folder == project.Path);
+        File.Delete(ControlServer.PathFor(registry, record));
+        var (noSocketCode, noSocket) = await FreshServeProcess.RunAsync(project.Path, "status");
+        Assert.Equal(1, noSocketCode);
+        Assert.True(noSocket.Contains("has no control socket", StringComparison.Ordinal), noSocket);
+        Assert.Matches(@"^freshserve: the freshserve session here \(pid \d+\) has no control socket \(.*\.sock\): it said why when it started; use its keys in its terminal instead \(r, 1-9\)$", noSocket.Trim());
     }
 
     [Fact]
