@@ -104,6 +104,8 @@ public sealed partial class FreshServeProcess : IAsyncDisposable
     {
         await using var run = Start(workingDirectory, args);
         var code = await run.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        // Such a command starts no server; a pid in its output is another session's (status, a port holder), never to be killed here.
+        run.Forget(run.LoggedPids);
         return (code, run.Output);
     }
 

@@ -174,4 +174,20 @@ public sealed class ServicesEndToEndTests
         Assert.Equal(0, await fs.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.True(await ProcessProbe.WaitUntilGoneAsync(tree, TimeSpan.FromSeconds(5)), fs.Output);
     }
+
+    [Fact]
+    public async Task Status_in_a_one_server_session_says_it_takes_no_requests()
+    {
+        using var folder = new TempFolder();
+        var port = FreePort.Get().ToString(CultureInfo.InvariantCulture);
+        await using var fs = FreshServeProcess.Start(folder.Path, ["watch", "--", TestPaths.TestServer, "--port", port]);
+        await fs.WaitForLineAsync(@"ready in .*generation 1", TimeSpan.FromSeconds(30));
+
+        var (code, status) = await FreshServeProcess.RunAsync(folder.Path, "status");
+        Assert.Equal(1, code);
+        Assert.Matches($@"^freshserve: the freshserve session here \(pid {fs.Pid}, .*\) runs one server and takes no requests; status and restart work for a project's services", status.Trim());
+
+        fs.Signal(ProcessProbe.SIGINT);
+        Assert.Equal(0, await fs.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
 }
