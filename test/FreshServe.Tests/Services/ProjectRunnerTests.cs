@@ -140,7 +140,7 @@ public sealed partial class ProjectRunnerTests
         private readonly CancellationTokenSource _shutdown = new();
         private readonly CancellationTokenSource _force = new();
         private readonly ConcurrentQueue<string> _log = new();
-        private readonly MemoryStream _output = new();
+        private readonly TextSink _output = new();
         private readonly ILoggerFactory _loggers;
         private Task<int> _run = Task.FromResult(0);
 
@@ -159,23 +159,14 @@ public sealed partial class ProjectRunnerTests
             // Not the orphan reaper of the test host: other tests start .NET children under setsid, whose exit
             // status the reaper would take from the runtime (which ends the test host with FailFast).
             var options = OperatingSystem.IsWindows() ? null : new ProjectRunOptions(Launcher: id => new FreshServe.Processes.Unix.UnixWorkerLauncher(id, reapOrphans: false));
-            var runner = new ProjectRunner(plan, run._loggers, labels, new OutputSink(new LockedStream(run._output), color: false), options: options);
+            var runner = new ProjectRunner(plan, run._loggers, labels, new OutputSink(run._output, color: false), options: options);
             run._run = runner.RunAsync(run._shutdown.Token, run._force.Token, run._shutdown.Cancel);
             return run;
         }
 
         public IReadOnlyList<string> Log => _log.ToArray();
 
-        public string Output
-        {
-            get
-            {
-                lock (_output)
-                {
-                    return Encoding.UTF8.GetString(_output.ToArray());
-                }
-            }
-        }
+        public string Output => _output.Text;
 
         public Task<int> Completion => _run;
 
@@ -233,39 +224,6 @@ public sealed partial class ProjectRunnerTests
 
             public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
                 lines.Enqueue($"{category}: {formatter(state, exception)}");
-        }
-
-        /// <summary>A MemoryStream whose writes take the same lock <see cref="Output"/> reads under.</summary>
-        private sealed class LockedStream(MemoryStream inner) : Stream
-        {
-            public override bool CanRead => false;
-            public override bool CanSeek => false;
-            public override bool CanWrite => true;
-            public override long Length => throw new NotSupportedException();
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-            public override void Flush()
-            {
-            }
-
-            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
-
-            public override void Write(byte[] buffer, int offset, int count)
-            {
-                lock (inner)
-                {
-                    inner.Write(buffer, offset, count);
-                }
-            }
-
-            public override void Write(ReadOnlySpan<byte> buffer)
-            {
-                lock (inner)
-                {
-                    inner.Write(buffer);
-                }
-            }
         }
     }
 
