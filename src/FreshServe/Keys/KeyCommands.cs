@@ -16,15 +16,19 @@ public sealed class KeyCommands
     private readonly Func<int, bool>? _restartService;
     private readonly Action? _listServices;
 
+    private readonly int _services;
+
     /// <param name="restartService">Several services: keys 1-9 restart the service of that number (false: none has it).</param>
     /// <param name="listServices">Several services: key h also lists them with their numbers.</param>
-    public KeyCommands(ILogger log, Action restart, Action quit, Func<int, bool>? restartService = null, Action? listServices = null)
+    /// <param name="services">Several services: how many (keys go up to 9).</param>
+    public KeyCommands(ILogger log, Action restart, Action quit, Func<int, bool>? restartService = null, Action? listServices = null, int services = 0)
     {
         _log = log;
         _restart = restart;
         _quit = quit;
         _restartService = restartService;
         _listServices = listServices;
+        _services = Math.Min(services, 9);
     }
 
     /// <summary>
@@ -44,7 +48,15 @@ public sealed class KeyCommands
     /// <summary>Prints the hint and starts reading keys on a background thread (ReadKey blocks).</summary>
     public void Start()
     {
-        _log.KeysHint();
+        if (_restartService is not null && _services > 0)
+        {
+            _log.ProjectKeysHint(_services);
+        }
+        else
+        {
+            _log.KeysHint();
+        }
+
         var reader = new Thread(ReadLoop) { IsBackground = true, Name = "freshserve keys" };
         reader.Start();
     }
@@ -91,7 +103,15 @@ public sealed class KeyCommands
                 Console.Error.Flush();
                 return true;
             case 'h' or '?':
-                _log.KeysHelp();
+                if (_restartService is not null && _services > 0)
+                {
+                    _log.ProjectKeysHelp(_services);
+                }
+                else
+                {
+                    _log.KeysHelp();
+                }
+
                 _listServices?.Invoke();
                 return true;
             case >= '1' and <= '9' when _restartService is not null:

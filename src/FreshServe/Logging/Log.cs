@@ -196,6 +196,12 @@ public static partial class Log
     [LoggerMessage(1051, LogLevel.Information, "… waits for {Dependencies} to be ready", EventName = nameof(ServiceWaiting))]
     public static partial void ServiceWaiting(this ILogger logger, string dependencies);
 
+    [LoggerMessage(1054, LogLevel.Information, "  keys: r restart all · 1-{Last} restart one · q quit · c clear screen · h help", EventName = nameof(ProjectKeysHint))]
+    public static partial void ProjectKeysHint(this ILogger logger, int last);
+
+    [LoggerMessage(1055, LogLevel.Information, "  r restart every service · 1-{Last} restart that one · q quit (stops every tree) · c clear the screen · h this help; Ctrl+C also quits", EventName = nameof(ProjectKeysHelp))]
+    public static partial void ProjectKeysHelp(this ILogger logger, int last);
+
     [LoggerMessage(1052, LogLevel.Information, "  restart one service: {Services}", EventName = nameof(ServiceKeys))]
     public static partial void ServiceKeys(this ILogger logger, string services);
 

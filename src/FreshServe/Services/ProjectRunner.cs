@@ -103,7 +103,7 @@ public sealed class ProjectRunner
             {
                 new Keys.KeyCommands(_log, () => router.Restart(services), quit,
                     number => services.FirstOrDefault(s => s.Number == number) is { } one ? ServiceKey(router, one) : false,
-                    () => _log.ServiceKeys(string.Join(" · ", services.Take(9).Select(s => $"{s.Number} {s.Name}")))).Start();
+                    () => _log.ServiceKeys(string.Join(" · ", services.Take(9).Select(s => $"{s.Number} {s.Name}"))), services.Count).Start();
             }
 
             using var watcher = new FileWatching(WatchedRoots(services), MergedOptions(services), _log);

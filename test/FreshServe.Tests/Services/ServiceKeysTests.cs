@@ -30,6 +30,19 @@ public sealed class ServiceKeysTests
     }
 
     [Fact]
+    public void The_hint_and_the_help_name_the_digit_keys_of_a_project()
+    {
+        var log = new ListLogger();
+        var keys = new KeyCommands(log, () => { }, () => { }, _ => true, () => { }, services: 3);
+        keys.Handle('h');
+        Assert.Contains("  r restart every service · 1-3 restart that one · q quit (stops every tree) · c clear the screen · h this help; Ctrl+C also quits", log.Lines);
+
+        var single = new ListLogger();
+        new KeyCommands(single, () => { }, () => { }).Handle('h');
+        Assert.Contains("  r restart now · q quit (stops the server tree) · c clear the screen · h this help; Ctrl+C also quits", single.Lines);
+    }
+
+    [Fact]
     public void With_one_server_digits_do_nothing()
     {
         var restartedAll = 0;
