@@ -138,7 +138,7 @@ public sealed class ChangeDebouncer
                 var quietFor = _time.GetElapsedTime(_lastPost, now);
                 var burstFor = _time.GetElapsedTime(_firstPost, now);
                 var lasted = _time.GetElapsedTime(_firstPost, _lastPost);
-                var window = wholeWindow || _order.Count > SaveFiles || lasted > Window ? Window : lasted < FirstWindow ? FirstWindow : lasted;
+                var window = wholeWindow || _order.Count > SaveFiles || lasted > Window || OnlyNewFiles() ? Window : lasted < FirstWindow ? FirstWindow : lasted;
                 remaining = TimeSpan.FromTicks(Math.Min((window - quietFor).Ticks, (MaxWait - burstFor).Ticks));
                 if (remaining <= TimeSpan.Zero)
                 {
@@ -154,6 +154,14 @@ public sealed class ChangeDebouncer
             await Task.Delay(remaining, _time, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Only files that were not there before (under the gate): most often a tool's temp file about to be renamed over
+    /// the file it edits (sed -i writes sedXXXXXX first), which on a loaded machine can come more than the first window
+    /// before its rename. Such a burst gets the whole window, so the rename joins it and one restart serves the edit;
+    /// an edit of an existing file (changed in place, or a temp renamed over it) keeps the short first window.
+    /// </summary>
+    private bool OnlyNewFiles() => _order.Count > 0 && _order.All(key => _pending[key].Kind == ChangeKind.Created);
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -130,6 +130,40 @@ public sealed class ChangeDebouncerTests
     }
 
     [Fact]
+    public async Task A_burst_of_only_new_files_waits_the_whole_window_for_the_rename_that_usually_follows()
+    {
+        var time = new FakeTimeProvider();
+        var debouncer = new ChangeDebouncer(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2), time);
+
+        // sed -i on a loaded machine: its temp file is created, and the rename over the edited file comes 30 ms later.
+        debouncer.Post(new FileChange("/p/sedAb12Cd", ChangeKind.Created));
+        var quiet = debouncer.WaitForQuietAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromMilliseconds(30));
+        Assert.False(quiet.IsCompleted, "a burst of one new file was taken after the first window: the rename would be a second restart");
+        debouncer.Post(new FileChange("/p/app.py", ChangeKind.Renamed));
+        debouncer.Post(new FileChange("/p/sedAb12Cd", ChangeKind.Deleted));
+
+        // From here the burst is an edit of an existing file: as much quiet as it lasted (30 ms).
+        time.Advance(TimeSpan.FromMilliseconds(29));
+        Assert.False(quiet.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(2));
+        Assert.Equal([new FileChange("/p/app.py", ChangeKind.Renamed)], await quiet.WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task A_new_file_alone_is_taken_after_the_whole_window()
+    {
+        var time = new FakeTimeProvider();
+        var debouncer = new ChangeDebouncer(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2), time);
+        debouncer.Post(new FileChange("/p/new.py", ChangeKind.Created));
+        var quiet = debouncer.WaitForQuietAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromMilliseconds(49));
+        Assert.False(quiet.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(2));
+        Assert.Equal([new FileChange("/p/new.py", ChangeKind.Created)], await quiet.WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
     public void A_file_that_appeared_and_went_within_the_burst_is_no_change()
     {
         var debouncer = new ChangeDebouncer(TimeSpan.Zero, TimeSpan.Zero);
