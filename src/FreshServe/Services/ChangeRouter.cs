@@ -83,7 +83,8 @@ public sealed class ChangeRouter(IReadOnlyList<ServiceRuntime> services, Cancell
 
             if (waits.Count > 0)
             {
-                // Never forever: a dependency whose restart was skipped (its own write) or that hangs must not hold the edit back.
+                // Never forever: a dependency that hangs must not hold the edit back (one that skipped the restart, the
+                // burst being its own write, says so at once: IGenerationObserver.KeptRunning).
                 var limit = waits.Max(w => w.Other.Settings.ReadyTimeout);
                 await Task.WhenAll(waits.Select(w => w.Ready)).WaitAsync(limit, shutdown).ConfigureAwait(false);
             }

@@ -152,6 +152,16 @@ public sealed class ServiceRuntime : IWorkerLauncher, IGenerationObserver
         }
     }
 
+    // A dependent waiting for this service's next ready gets its change now: no ready comes for that burst.
+    void IGenerationObserver.KeptRunning(int generation)
+    {
+        lock (_gate)
+        {
+            _nextReadyOrExit.TrySetResult();
+            _nextReadyOrExit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
     private void BecameReady()
     {
         lock (_gate)

@@ -14,4 +14,12 @@ public interface IGenerationObserver
 
     /// <summary>Generation <paramref name="generation"/> exited by itself (it was not stopped by freshserve).</summary>
     void Exited(int generation, int exitCode);
+
+    /// <summary>
+    /// A burst was taken without a restart (the server's own writes, or files that came and went): generation
+    /// <paramref name="generation"/> keeps running, and no ready follows for that burst.
+    /// </summary>
+    void KeptRunning(int generation)
+    {
+    }
 }

@@ -314,6 +314,7 @@ public sealed class Supervisor
             {
                 if (running is not null && await IsServersOwnBurstAsync(running, shutdown).ConfigureAwait(false))
                 {
+                    _observer?.KeptRunning(running.Number);
                     continue;
                 }
 

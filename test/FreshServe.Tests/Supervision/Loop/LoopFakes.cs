@@ -263,6 +263,8 @@ public sealed class JournaledGate(Journal journal) : IGenerationObserver
         Routed();
     }
 
+    public void KeptRunning(int generation) => journal.Add($"kept running {generation}");
+
     public void Exited(int generation, int exitCode)
     {
         Gate.Exited(generation, exitCode);

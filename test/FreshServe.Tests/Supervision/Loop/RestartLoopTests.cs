@@ -1,3 +1,5 @@
+using FreshServe.Watching;
+
 namespace FreshServe.Tests.Supervision.Loop;
 
 /// <summary>
@@ -26,6 +28,27 @@ public sealed class RestartLoopTests
         await loop.ReadyAsync(2);
         Assert.Equal(0, await loop.ShutDownAsync());
         Assert.Equal(2, loop.Launcher.Workers.Count);
+    }
+
+    [Fact]
+    public async Task A_burst_whose_files_came_and_went_keeps_the_generation_running_and_says_so()
+    {
+        await using var loop = LoopHarness.Plain();
+        await loop.StartAsync();
+        await loop.ReadyAsync(1);
+
+        // A tool's temp file, created and removed again: nothing changed. A dependent service waiting for this one's
+        // next ready learns from "kept running" that none comes for this burst.
+        var temp = Path.Combine(loop.Settings.WatchRoots[0], "sedAb12Cd");
+        loop.Changes.Post(new FileChange(temp, ChangeKind.Created));
+        loop.Changes.Post(new FileChange(temp, ChangeKind.Deleted));
+        await loop.Journal.UntilAsync("timer 50");
+        loop.Time.Advance(50);
+        await loop.Journal.UntilAsync("kept running 1");
+
+        Assert.False(loop.Journal.Has("stop 1"), loop.Journal.ToString());
+        Assert.False(loop.Journal.Has("start 2"), loop.Journal.ToString());
+        Assert.Equal(0, await loop.ShutDownAsync());
     }
 
     [Fact]
