@@ -138,7 +138,7 @@ public sealed class ChangeDebouncer
                 var quietFor = _time.GetElapsedTime(_lastPost, now);
                 var burstFor = _time.GetElapsedTime(_firstPost, now);
                 var lasted = _time.GetElapsedTime(_firstPost, _lastPost);
-                var window = wholeWindow || _order.Count > SaveFiles || lasted > Window || OnlyNewFiles() ? Window : lasted < FirstWindow ? FirstWindow : lasted;
+                var window = wholeWindow || _order.Count > SaveFiles || lasted > Window || Unfinished() ? Window : lasted < FirstWindow ? FirstWindow : lasted;
                 remaining = TimeSpan.FromTicks(Math.Min((window - quietFor).Ticks, (MaxWait - burstFor).Ticks));
                 if (remaining <= TimeSpan.Zero)
                 {
@@ -156,12 +156,31 @@ public sealed class ChangeDebouncer
     }
 
     /// <summary>
-    /// Only files that were not there before (under the gate): most often a tool's temp file about to be renamed over
-    /// the file it edits (sed -i writes sedXXXXXX first), which on a loaded machine can come more than the first window
-    /// before its rename. Such a burst gets the whole window, so the rename joins it and one restart serves the edit;
-    /// an edit of an existing file (changed in place, or a temp renamed over it) keeps the short first window.
+    /// A save that looks unfinished (under the gate): only files that were not there before, or that are empty now.
+    /// Most often that is a tool's temp file about to be renamed over the file it edits (sed -i writes sedXXXXXX
+    /// first), or a file truncated by a writer that has yet to write it (a shell's &gt;, File.WriteAllText); on a loaded
+    /// machine the rest can come more than the first window later. Such a burst gets the whole window, so the rest joins
+    /// it and one restart serves the edit; any other edit keeps the short first window.
     /// </summary>
-    private bool OnlyNewFiles() => _order.Count > 0 && _order.All(key => _pending[key].Kind == ChangeKind.Created);
+    private bool Unfinished() =>
+        _order.Count > 0 && _order.All(key => _pending[key].Kind switch
+        {
+            ChangeKind.Created => true,
+            ChangeKind.Changed => IsEmptyFile(key),
+            _ => false,
+        });
+
+    private static bool IsEmptyFile(string path)
+    {
+        try
+        {
+            return new FileInfo(path) is { Exists: true, Length: 0 };
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

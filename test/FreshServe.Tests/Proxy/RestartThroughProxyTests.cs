@@ -99,6 +99,9 @@ public sealed class RestartThroughProxyTests
         await run.Process.WaitForLineAsync(@"page\.txt changed; restarting", ProxyRun.Patience);
         using var response = await run.Client.GetAsync("/text");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("content=slow-1 generation=2", await response.Content.ReadAsStringAsync());
+        // A later generation than 1, with the new content. Which one depends on how the write arrived: a write that
+        // stalls more than the first quiet window between its truncate and its data (a loaded CI machine) is two
+        // bursts, and generation 3 answers.
+        Assert.Matches(@"^content=slow-1 generation=([2-9]|\d\d+)$", (await response.Content.ReadAsStringAsync()).Trim());
     }
 }

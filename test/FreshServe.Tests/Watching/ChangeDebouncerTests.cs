@@ -151,6 +151,24 @@ public sealed class ChangeDebouncerTests
     }
 
     [Fact]
+    public async Task A_file_truncated_but_not_yet_written_waits_the_whole_window_for_its_content()
+    {
+        using var folder = new FreshServe.Tests.Infrastructure.TempFolder();
+        var page = folder.Write("page.txt", string.Empty); // opened with O_TRUNC, its data not written yet
+        var time = new FakeTimeProvider();
+        var debouncer = new ChangeDebouncer(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2), time);
+
+        debouncer.Post(new FileChange(page, ChangeKind.Changed));
+        var quiet = debouncer.WaitForQuietAsync(CancellationToken.None);
+        time.Advance(TimeSpan.FromMilliseconds(30));
+        Assert.False(quiet.IsCompleted, "an empty file was taken after the first window: its content would be a second restart");
+        File.WriteAllText(page, "two");
+        debouncer.Post(new FileChange(page, ChangeKind.Changed));
+        time.Advance(TimeSpan.FromMilliseconds(31)); // lasted 30 ms: as much quiet, no more
+        Assert.Equal([new FileChange(page, ChangeKind.Changed)], await quiet.WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
     public async Task A_new_file_alone_is_taken_after_the_whole_window()
     {
         var time = new FakeTimeProvider();
