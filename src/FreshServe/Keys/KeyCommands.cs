@@ -18,6 +18,9 @@ public sealed class KeyCommands
 
     private readonly int _services;
 
+    /// <summary>Several services: the hint and the help name the digit keys.</summary>
+    private bool IsProject => _restartService is not null && _services > 0;
+
     /// <param name="restartService">Several services: keys 1-9 restart the service of that number (false: none has it).</param>
     /// <param name="listServices">Several services: key h also lists them with their numbers.</param>
     /// <param name="services">Several services: how many (keys go up to 9).</param>
@@ -48,7 +51,7 @@ public sealed class KeyCommands
     /// <summary>Prints the hint and starts reading keys on a background thread (ReadKey blocks).</summary>
     public void Start()
     {
-        if (_restartService is not null && _services > 0)
+        if (IsProject)
         {
             _log.ProjectKeysHint(_services);
         }
@@ -103,7 +106,7 @@ public sealed class KeyCommands
                 Console.Error.Flush();
                 return true;
             case 'h' or '?':
-                if (_restartService is not null && _services > 0)
+                if (IsProject)
                 {
                     _log.ProjectKeysHelp(_services);
                 }

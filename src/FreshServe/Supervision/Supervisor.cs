@@ -19,17 +19,17 @@ namespace FreshServe.Supervision;
 /// </summary>
 public sealed class Supervisor
 {
-    private readonly WatchSettings _settings;
-    private readonly IWorkerLauncher _launcher;
-    private readonly ChangeDebouncer _changes;
     /// <summary>How long after its start a generation not yet ready is taken as settled (see <see cref="GiveBackMemoryIfUnreadyAsync"/>).</summary>
     private static readonly TimeSpan UnreadySettle = TimeSpan.FromSeconds(3);
 
+    /// <summary>How much the heap may grow between compactions over quick restarts (see <see cref="GiveBackMemoryIfGrown"/>).</summary>
     private const long HeapSlack = 1024 * 1024;
 
+    private readonly WatchSettings _settings;
+    private readonly IWorkerLauncher _launcher;
+    private readonly ChangeDebouncer _changes;
     private readonly ILogger _log;
     private readonly TimeProvider _time;
-    private long _heapAfterCompaction;
     private readonly IHostProbe _host;
     private readonly GenerationPlanner _planner;
     private readonly CrashBackoff _backoff = CrashBackoff.Default();
@@ -54,6 +54,8 @@ public sealed class Supervisor
     private (int Generation, int[] Ports)? _portsSeen;
     // Taken by the readiness report and by a restart superseding the generation: never both.
     private readonly Lock _readyGate = new();
+    // The heap's size right after the last compaction (GiveBackMemory).
+    private long _heapAfterCompaction;
 
     public ChangeDebouncer Changes => _changes;
 
@@ -252,7 +254,6 @@ public sealed class Supervisor
         }
 
         _session?.WorkerStarted(worker.Pid, number);
-        GiveBackMemoryIfGrown();
         if (cause is not null)
         {
             _log.RestartOverhead(cause.DescribeOverhead());
@@ -276,6 +277,8 @@ public sealed class Supervisor
                 () => ReadyGeneration == number, generation.Done.Token), CancellationToken.None);
         }
 
+        // Last: the ready check and the log lines of this start are under way before the pause.
+        GiveBackMemoryIfGrown();
         Enter(LoopPhase.Running, number);
         return generation;
     }

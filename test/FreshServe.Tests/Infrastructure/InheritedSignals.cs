@@ -26,7 +26,7 @@ internal static partial class InheritedSignals
         {
             if (IsIgnored(signal))
             {
-                signal_(signal, 0); // SIG_DFL
+                SetHandler(signal, 0); // SIG_DFL
             }
         }
     }
@@ -42,5 +42,5 @@ internal static partial class InheritedSignals
     private static unsafe partial int sigaction(int signal, nint* action, nint* oldAction);
 
     [LibraryImport("libc", EntryPoint = "signal")]
-    private static partial nint signal_(int signal, nint handler);
+    private static partial nint SetHandler(int signal, nint handler);
 }

@@ -18,14 +18,14 @@ public sealed class WineServicesTests(WineFixture wine)
     {
         using var project = new TempFolder();
         var apiPage = project.Write("api/page.txt", "one");
-        project.Write("web/page.txt", "web");
+        var webPage = project.Write("web/page.txt", "web");
         var (apiPort, webPort) = (FreePort.Get(), FreePort.Get());
         string Command(int port, string page) =>
             $"[\"{Json(WineFixture.WinePath(wine.TestServerExe))}\", \"--port\", \"{port.ToString(CultureInfo.InvariantCulture)}\", \"--content\", \"{Json(WineFixture.WinePath(page))}\"]";
         var config = project.Write("freshserve.json", $$"""
             { "services": {
                 "api": { "command": {{Command(apiPort, apiPage)}}, "cwd": "api" },
-                "web": { "command": {{Command(webPort, Path.Combine(project.Path, "web", "page.txt"))}}, "cwd": "web" }
+                "web": { "command": {{Command(webPort, webPage)}}, "cwd": "web" }
             } }
             """);
 
