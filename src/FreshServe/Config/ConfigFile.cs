@@ -9,26 +9,26 @@ namespace FreshServe.Config;
 /// <summary>
 /// Reads freshserve.json: the command and every watch option, as camelCase keys. Every mistake (bad JSON, an unknown
 /// key, a value of the wrong type or range) is a <see cref="UsageException"/> that names the file, line and column.
+/// Three steps: <see cref="ConfigLayout"/> (the shape, and where each thing is), <see cref="ConfigJson"/> (the values'
+/// types, source-generated), then the values' meaning, checked here in the file's order.
 /// </summary>
 public static class ConfigFile
 {
     public const string DefaultName = "freshserve.json";
 
-    /// <summary>The keys a config file may hold, each with the command-line option it stands for.</summary>
+    /// <summary>Keys only a service may hold: where its command runs and what it starts after.</summary>
+    private static readonly string[] ServiceOnlyKeys = ["cwd", "dependsOn"];
+
+    /// <summary>The keys a config file may hold at the top level (<see cref="ConfigDocument"/>'s, in its order).</summary>
     public static IReadOnlyList<string> Keys { get; } =
-    [
-        "$schema", "command", "watch", "port", "debounce", "stopSignal", "stopTimeout", "portTimeout", "readyUrl",
-        "readyTimeout", "env", "verbose", "quiet", "restartOnCrash", "stopBeforeStart", "noInput", "cleanBytecode", "preset", "include",
-        "only", "exclude", "noDefaultIgnore", "noGitignore", "poll", "pollInterval", "replace", "proxy", "proxyHost",
-        "keepCacheHeaders", "noLiveReload", "services",
-    ];
+        [.. ConfigJson.Default.ConfigDocument.Properties.Select(p => p.Name).Except(ServiceOnlyKeys)];
 
     /// <summary>Keys that hold for the whole run (one log, one terminal, one session, one watcher): top level only.</summary>
     public static IReadOnlyList<string> ProjectKeys { get; } =
         ["$schema", "verbose", "quiet", "noInput", "replace", "poll", "pollInterval", "services"];
 
     /// <summary>The keys a service may hold: every per-server key, plus where its command runs and what it starts after.</summary>
-    public static IReadOnlyList<string> ServiceKeys { get; } = [.. Keys.Except(ProjectKeys), "cwd", "dependsOn"];
+    public static IReadOnlyList<string> ServiceKeys { get; } = [.. Keys.Except(ProjectKeys), .. ServiceOnlyKeys];
 
     /// <summary>
     /// The config for a run: <paramref name="explicitPath"/> (--config) must exist; otherwise freshserve.json in
@@ -62,16 +62,23 @@ public static class ConfigFile
             throw new UsageException($"{path}: cannot read it: {e.Message}");
         }
 
+        var json = bytes.AsSpan(bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? Encoding.UTF8.Preamble.Length : 0);
+        var layout = ConfigLayout.Read(path, json);
+        ConfigDocument document;
         try
         {
-            return new Parser(path, bytes).Parse();
+            document = JsonSerializer.Deserialize(json, ConfigJson.Default.ConfigDocument)!;
         }
         catch (JsonException e)
         {
-            var line = (e.LineNumber ?? 0) + 1;
-            var column = (e.BytePositionInLine ?? 0) + 1;
-            throw new UsageException($"{path}: line {line}, column {column}: not valid JSON: {Describe(e.Message)}");
+            throw layout.At(e.Path) is { } entry
+                ? new ValueReader(path, layout).WrongType(entry)
+                : new UsageException($"{path}: line {(e.LineNumber ?? 0) + 1}: {Describe(e.Message)}");
         }
+
+        var values = new ValueReader(path, layout).Read(document, service: null);
+        ServiceChecks.Check(values);
+        return values;
     }
 
     /// <summary>
@@ -125,238 +132,133 @@ public static class ConfigFile
         ["InvalidCharacterWithinString"] = "a control character inside a string (write newlines as \\n)",
     };
 
-    private ref struct Parser
+    /// <summary>The values' meaning: each key's value checked and converted in the file's order, the first mistake reported where it was written.</summary>
+    private sealed class ValueReader(string path, ConfigLayout layout)
     {
-        private readonly string _path;
-        private readonly byte[] _bytes;
-        private readonly int _start;
-        private Utf8JsonReader _reader;
+        private static readonly Dictionary<string, Type> Types =
+            ConfigJson.Default.ConfigDocument.Properties.ToDictionary(p => p.Name, p => p.PropertyType, StringComparer.Ordinal);
 
-        public Parser(string path, byte[] bytes)
+        public ConfigValues Read(ConfigDocument document, string? service)
         {
-            _path = path;
-            _bytes = bytes;
-            _start = bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? Encoding.UTF8.Preamble.Length : 0;
-            _reader = new Utf8JsonReader(bytes.AsSpan(_start), new JsonReaderOptions
-            {
-                CommentHandling = JsonCommentHandling.Skip,
-                AllowTrailingCommas = true,
-            });
-        }
-
-        public ConfigValues Parse()
-        {
-            Read();
-            if (_reader.TokenType != JsonTokenType.StartObject)
-            {
-                throw Error("the file must hold one JSON object, like { \"command\": [\"uvicorn\", \"web_app:app\"] }");
-            }
-
-            var values = ParseObject(service: null);
-            if (Read())
-            {
-                throw Error("unexpected content after the JSON object");
-            }
-
-            ServiceChecks.Check(values);
-            return values;
-        }
-
-        /// <summary>The keys of the top level (<paramref name="service"/> null) or of one service, up to its closing '}'.</summary>
-        private ConfigValues ParseObject(string? service)
-        {
-            var values = new ConfigValues { Path = _path };
+            var values = new ConfigValues { Path = path };
             var places = new Dictionary<string, ConfigPlace>(StringComparer.Ordinal);
-            while (Read() && _reader.TokenType == JsonTokenType.PropertyName)
+            foreach (var entry in layout.KeysOf(service))
             {
-                var key = _reader.GetString()!;
-                CheckKey(key, service);
-                if (!places.TryAdd(key, Place(service is null ? key : $"services.{service}.{key}")))
+                places[entry.Name] = entry.NamePlace;
+                var d = document;
+                values = entry.Name switch
                 {
-                    throw Error($"'{key}' is set twice");
-                }
-
-                Read();
-                values = key switch
-                {
-                    "$schema" => Skip(values),
-                    "command" => values with { Command = ReadCommand(key) },
-                    "watch" => values with { Watch = ReadStrings(key) },
-                    "port" => values with { Port = ReadInt(key, 1, 65535) },
-                    "debounce" => values with { Debounce = ReadDuration(DurationSetting.Debounce) },
-                    "stopSignal" => values with { StopSignal = ReadSignal(key) },
-                    "stopTimeout" => values with { StopTimeout = ReadDuration(DurationSetting.StopTimeout) },
-                    "portTimeout" => values with { PortTimeout = ReadDuration(DurationSetting.PortTimeout) },
-                    "readyUrl" => values with { ReadyUrl = ReadUrl(key) },
-                    "readyTimeout" => values with { ReadyTimeout = ReadDuration(DurationSetting.ReadyTimeout) },
-                    "env" => values with { Env = ReadEnv(key) },
-                    "verbose" => values with { Verbose = ReadBool(key) },
-                    "quiet" => values with { Quiet = ReadBool(key) },
-                    "restartOnCrash" => values with { RestartOnCrash = ReadBool(key) },
-                    "stopBeforeStart" => values with { StopBeforeStart = ReadBool(key) },
-                    "noInput" => values with { NoInput = ReadBool(key) },
-                    "cleanBytecode" => values with { CleanBytecode = ReadBool(key) },
-                    "preset" => values with { Preset = ReadPreset(key) },
-                    "include" => values with { Include = ReadGlobs(key) },
-                    "only" => values with { Only = ReadGlobs(key) },
-                    "exclude" => values with { Exclude = ReadGlobs(key) },
-                    "noDefaultIgnore" => values with { NoDefaultIgnore = ReadBool(key) },
-                    "noGitignore" => values with { NoGitignore = ReadBool(key) },
-                    "poll" => values with { Poll = ReadBool(key) },
-                    "pollInterval" => values with { PollInterval = ReadDuration(DurationSetting.PollInterval) },
-                    "replace" => values with { Replace = ReadBool(key) },
-                    "proxy" => values with { Proxy = ReadInt(key, 1, 65535) },
-                    "proxyHost" => values with { ProxyHost = ReadProxyHost(key) },
-                    "keepCacheHeaders" => values with { KeepCacheHeaders = ReadBool(key) },
-                    "noLiveReload" => values with { NoLiveReload = ReadBool(key) },
-                    "cwd" => values with { Cwd = ReadFolder(key) },
-                    "dependsOn" => values with { DependsOn = ReadDependsOn(key, service!, places) },
-                    "services" => values with { Services = ReadServices(key) },
-                    _ => throw new InvalidOperationException(key),
+                    "$schema" => values,
+                    "command" => values with { Command = ReadCommand(entry, d.Command) },
+                    "watch" => values with { Watch = Set(entry, d.Watch).Items },
+                    "port" => values with { Port = ReadInt(entry, d.Port, 1, 65535) },
+                    "debounce" => values with { Debounce = ReadDuration(entry, d.Debounce, DurationSetting.Debounce) },
+                    "stopSignal" => values with { StopSignal = ReadSignal(entry, d.StopSignal) },
+                    "stopTimeout" => values with { StopTimeout = ReadDuration(entry, d.StopTimeout, DurationSetting.StopTimeout) },
+                    "portTimeout" => values with { PortTimeout = ReadDuration(entry, d.PortTimeout, DurationSetting.PortTimeout) },
+                    "readyUrl" => values with { ReadyUrl = ReadUrl(entry, d.ReadyUrl) },
+                    "readyTimeout" => values with { ReadyTimeout = ReadDuration(entry, d.ReadyTimeout, DurationSetting.ReadyTimeout) },
+                    "env" => values with { Env = ReadEnv(entry, d.Env) },
+                    "verbose" => values with { Verbose = Set(entry, d.Verbose) },
+                    "quiet" => values with { Quiet = Set(entry, d.Quiet) },
+                    "restartOnCrash" => values with { RestartOnCrash = Set(entry, d.RestartOnCrash) },
+                    "stopBeforeStart" => values with { StopBeforeStart = Set(entry, d.StopBeforeStart) },
+                    "noInput" => values with { NoInput = Set(entry, d.NoInput) },
+                    "cleanBytecode" => values with { CleanBytecode = Set(entry, d.CleanBytecode) },
+                    "preset" => values with { Preset = ReadPreset(entry, d.Preset) },
+                    "include" => values with { Include = ReadGlobs(entry, d.Include) },
+                    "only" => values with { Only = ReadGlobs(entry, d.Only) },
+                    "exclude" => values with { Exclude = ReadGlobs(entry, d.Exclude) },
+                    "noDefaultIgnore" => values with { NoDefaultIgnore = Set(entry, d.NoDefaultIgnore) },
+                    "noGitignore" => values with { NoGitignore = Set(entry, d.NoGitignore) },
+                    "poll" => values with { Poll = Set(entry, d.Poll) },
+                    "pollInterval" => values with { PollInterval = ReadDuration(entry, d.PollInterval, DurationSetting.PollInterval) },
+                    "replace" => values with { Replace = Set(entry, d.Replace) },
+                    "proxy" => values with { Proxy = ReadInt(entry, d.Proxy, 1, 65535) },
+                    "proxyHost" => values with { ProxyHost = ReadProxyHost(entry, d.ProxyHost) },
+                    "keepCacheHeaders" => values with { KeepCacheHeaders = Set(entry, d.KeepCacheHeaders) },
+                    "noLiveReload" => values with { NoLiveReload = Set(entry, d.NoLiveReload) },
+                    "cwd" => values with { Cwd = ReadFolder(entry, d.Cwd) },
+                    "dependsOn" => values with { DependsOn = ReadDependsOn(entry, d.DependsOn, places) },
+                    "services" => values with { Services = ReadServices(entry, d.Services) },
+                    _ => throw new InvalidOperationException(entry.Name),
                 };
             }
 
             return values with { Places = places };
         }
 
-        private void CheckKey(string key, string? service)
+        /// <summary>The error for a value of the wrong JSON type (or null) at <paramref name="entry"/>.</summary>
+        public UsageException WrongType(LayoutEntry entry) => Error(entry, entry.Role switch
         {
-            var allowed = service is null ? Keys : ServiceKeys;
-            if (allowed.Contains(key))
-            {
-                return;
-            }
+            LayoutRole.Service => $"service '{entry.Name}' must be an object, like {{ \"command\": \"uvicorn app:app\" }}",
+            LayoutRole.EnvVariable => $"'env.{entry.Name}' must be a string (write numbers in quotes)",
+            LayoutRole.Dependency => "'dependsOn' must be a service name or an array of them",
+            _ => $"'{entry.Name}' {MustBe(entry.Name)}",
+        });
 
-            if (service is null && ServiceKeys.Contains(key))
-            {
-                throw Error($"'{key}' belongs in a service: write it inside \"services\": {{ \"NAME\": {{ ... }} }}");
-            }
+        /// <summary>What a key's value must be, from its type in <see cref="ConfigDocument"/>.</summary>
+        private static string MustBe(string key) => key switch
+        {
+            "dependsOn" => "must be a service name or an array of them",
+            "services" => "must be an object of named services, like { \"api\": { \"command\": \"uvicorn app:app\" } }",
+            "env" => "must be an object of names and string values, like { \"DEBUG\": \"1\" }",
+            _ when Types[key] == typeof(bool?) => "must be true or false",
+            _ when Types[key] == typeof(int?) => "must be a whole number",
+            _ when Types[key] == typeof(ConfigStrings) => "must be a string or an array of strings",
+            _ when Types[key] == typeof(ConfigDuration?) =>
+                $"must be a duration with a unit, like \"{Duration.Write(DurationSetting.All.Single(s => s.Key == key).Default)}\"",
+            _ => "must be a string",
+        };
 
-            if (service is not null && Keys.Contains(key))
-            {
-                throw Error($"'{key}' holds for the whole run, not one service: set it at the top level, outside \"services\"");
-            }
+        /// <summary>A value the file set: JSON's null is not a value of any key.</summary>
+        private T Set<T>(LayoutEntry entry, T? value) where T : class => value ?? throw WrongType(entry);
 
-            var shown = allowed.Where(k => k != "$schema").ToList();
-            var suggestion = Suggestions.Closest(key, shown);
-            throw Error(suggestion is null
-                ? $"unknown key '{key}'; the keys{(service is null ? string.Empty : " of a service")} are: {string.Join(", ", shown)}"
-                : $"unknown key '{key}'; did you mean '{suggestion}'?");
+        private T Set<T>(LayoutEntry entry, T? value) where T : struct => value ?? throw WrongType(entry);
+
+        private List<ServiceValues> ReadServices(LayoutEntry entry, Dictionary<string, ConfigDocument>? documents)
+        {
+            var services = Set(entry, documents);
+            return [.. layout.Entries.Where(e => e.Role == LayoutRole.Service).Select(e =>
+                new ServiceValues(e.Name, e.NamePlace, Read(services[e.Name], e.Name)))];
         }
 
-        private List<ServiceValues> ReadServices(string key)
+        private Dictionary<string, string> ReadEnv(LayoutEntry entry, Dictionary<string, string>? value)
         {
-            if (_reader.TokenType != JsonTokenType.StartObject)
-            {
-                throw Error($"'{key}' must be an object of named services, like {{ \"api\": {{ \"command\": \"uvicorn app:app\" }} }}");
-            }
+            var env = Set(entry, value);
 
-            var services = new List<ServiceValues>();
-            while (Read() && _reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var name = _reader.GetString()!;
-                var place = Place($"services.{name}");
-                if (!ServiceValues.IsValidName(name))
-                {
-                    throw Error($"'{name}' is not a service name: use letters, digits, '-' and '_'");
-                }
-
-                if (services.Any(s => s.Name == name))
-                {
-                    throw Error($"service '{name}' is defined twice");
-                }
-
-                Read();
-                if (_reader.TokenType != JsonTokenType.StartObject)
-                {
-                    throw Error($"service '{name}' must be an object, like {{ \"command\": \"uvicorn app:app\" }}");
-                }
-
-                services.Add(new ServiceValues(name, place, ParseObject(name)));
-            }
-
-            return services;
+            // A null in a dictionary of non-null strings is let through by the deserializer.
+            return layout.Entries.FirstOrDefault(e => e.Role == LayoutRole.EnvVariable && e.Service == entry.Service && env[e.Name] is null) is { } unset
+                ? throw WrongType(unset)
+                : env;
         }
 
-        private string ReadFolder(string key)
-        {
-            var text = ReadString(key);
-            return text.Length > 0 ? text : throw Error($"'{key}' is empty; give a folder relative to this file, like \"api\"");
-        }
+        private string ReadFolder(LayoutEntry entry, string? value) =>
+            Set(entry, value) is { Length: > 0 } text ? text : throw Error(entry, $"'{entry.Name}' is empty; give a folder relative to this file, like \"api\"");
 
-        private List<string> ReadDependsOn(string key, string service, Dictionary<string, ConfigPlace> places)
+        private List<string> ReadDependsOn(LayoutEntry entry, ConfigStrings? value, Dictionary<string, ConfigPlace> places)
         {
-            var names = new List<string>();
-            if (_reader.TokenType != JsonTokenType.StartArray)
+            var names = Set(entry, value).Items.ToList();
+            var dependencies = layout.Entries.Where(e => e.Role == LayoutRole.Dependency && e.Service == entry.Service).ToList();
+            for (var i = 0; i < dependencies.Count; i++)
             {
-                AddDependency(key, service, places, names);
-                return names;
-            }
-
-            while (Read() && _reader.TokenType != JsonTokenType.EndArray)
-            {
-                AddDependency(key, service, places, names);
+                places[$"{entry.Name}[{i}]"] = dependencies[i].ValuePlace;
             }
 
             return names;
         }
 
-        private void AddDependency(string key, string service, Dictionary<string, ConfigPlace> places, List<string> names)
+        private IReadOnlyList<string> ReadGlobs(LayoutEntry entry, ConfigStrings? value)
         {
-            if (_reader.TokenType != JsonTokenType.String)
-            {
-                throw Error($"'{key}' must be a service name or an array of them");
-            }
-
-            places[$"{key}[{names.Count}]"] = Place($"services.{service}.{key}");
-            names.Add(_reader.GetString()!);
-        }
-
-        private bool Read() => _reader.Read();
-
-        private ConfigValues Skip(ConfigValues values)
-        {
-            _reader.Skip();
-            return values;
-        }
-
-        private string ReadString(string key) =>
-            _reader.TokenType == JsonTokenType.String ? _reader.GetString()! : throw Error($"'{key}' must be a string");
-
-        private IReadOnlyList<string> ReadStrings(string key)
-        {
-            if (_reader.TokenType == JsonTokenType.String)
-            {
-                return [_reader.GetString()!];
-            }
-
-            if (_reader.TokenType != JsonTokenType.StartArray)
-            {
-                throw Error($"'{key}' must be a string or an array of strings");
-            }
-
-            var items = new List<string>();
-            while (Read() && _reader.TokenType != JsonTokenType.EndArray)
-            {
-                items.Add(_reader.TokenType == JsonTokenType.String
-                    ? _reader.GetString()!
-                    : throw Error($"'{key}' must be an array of strings"));
-            }
-
-            return items;
-        }
-
-        private IReadOnlyList<string> ReadGlobs(string key)
-        {
-            var globs = ReadStrings(key);
+            var globs = Set(entry, value).Items;
             return globs.Select(Watching.Globs.Problem).FirstOrDefault(p => p is not null) is { } problem
-                ? throw Error($"'{key}': {problem}")
+                ? throw Error(entry, $"'{entry.Name}': {problem}")
                 : globs;
         }
 
-        private string ReadPreset(string key)
+        private string ReadPreset(LayoutEntry entry, string? value)
         {
-            var text = ReadString(key);
+            var text = Set(entry, value);
             if (text.Equals("none", StringComparison.OrdinalIgnoreCase) || Presets.PresetCatalog.Named(text) is not null)
             {
                 return text;
@@ -364,64 +266,43 @@ public static class ConfigFile
 
             var names = Presets.PresetCatalog.All.Select(p => p.Name.Replace(' ', '-')).Append("none").ToList();
             var suggestion = Suggestions.Closest(text, names);
-            throw Error($"'{key}': unknown preset '{text}'." + (suggestion is null ? string.Empty : $" Did you mean '{suggestion}'?")
+            throw Error(entry, $"'{entry.Name}': unknown preset '{text}'." + (suggestion is null ? string.Empty : $" Did you mean '{suggestion}'?")
                 + $" Presets: {string.Join(", ", names)}");
         }
 
-        private string ReadProxyHost(string key)
+        private string ReadProxyHost(LayoutEntry entry, string? value)
         {
-            var text = ReadString(key);
-            return Proxy.ProxyHost.IsValid(text) ? text : throw Error($"'{key}': '{text}' is not {Proxy.ProxyHost.Accepted}");
+            var text = Set(entry, value);
+            return Proxy.ProxyHost.IsValid(text) ? text : throw Error(entry, $"'{entry.Name}': '{text}' is not {Proxy.ProxyHost.Accepted}");
         }
 
-        private IReadOnlyList<string> ReadCommand(string key)
+        private IReadOnlyList<string> ReadCommand(LayoutEntry entry, ConfigStrings? value)
         {
-            var isString = _reader.TokenType == JsonTokenType.String;
-            var items = ReadStrings(key);
-            if (isString)
-            {
-                // A string is split on spaces; an array keeps arguments that contain spaces intact.
-                items = items[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            }
+            var command = Set(entry, value);
 
-            return items.Count > 0 ? items : throw Error($"'{key}' is empty; give the server command, like [\"uvicorn\", \"web_app:app\"]");
+            // A string is split on spaces; an array keeps arguments that contain spaces intact.
+            var items = command.WasString ? command.Items[0].Split(' ', StringSplitOptions.RemoveEmptyEntries) : command.Items;
+            return items.Count > 0 ? items : throw Error(entry, $"'{entry.Name}' is empty; give the server command, like [\"uvicorn\", \"web_app:app\"]");
         }
 
-        private int ReadInt(string key, int min, int max)
+        private int ReadInt(LayoutEntry entry, int? value, int min, int max)
         {
-            if (_reader.TokenType != JsonTokenType.Number || !_reader.TryGetInt32(out var value))
-            {
-                throw Error($"'{key}' must be a whole number");
-            }
-
-            return value >= min && value <= max ? value : throw Error($"'{key}' must be between {min} and {max}");
+            var number = Set(entry, value);
+            return number >= min && number <= max ? number : throw Error(entry, $"'{entry.Name}' must be between {min} and {max}");
         }
-
-        private bool ReadBool(string key) => _reader.TokenType switch
-        {
-            JsonTokenType.True => true,
-            JsonTokenType.False => false,
-            _ => throw Error($"'{key}' must be true or false"),
-        };
 
         /// <summary>
         /// A duration is a string with a unit, as on the command line ("50ms", "5s"). A bare JSON number is read the
         /// same way as a bare number there: 0 is zero, any other is refused with the unit it most likely meant.
         /// </summary>
-        private TimeSpan ReadDuration(DurationSetting setting)
-        {
-            var text = _reader.TokenType switch
-            {
-                JsonTokenType.String => _reader.GetString()!,
-                JsonTokenType.Number => Encoding.UTF8.GetString(_reader.ValueSpan),
-                _ => throw Error($"'{setting.Key}' must be a duration with a unit, like \"{Duration.Write(setting.Default)}\""),
-            };
-            return setting.Check(text, quote: "\"", out var value) is { } problem ? throw Error($"'{setting.Key}': {problem}") : value;
-        }
+        private TimeSpan ReadDuration(LayoutEntry entry, ConfigDuration? value, DurationSetting setting) =>
+            setting.Check(Set(entry, value).Text, quote: "\"", out var duration) is { } problem
+                ? throw Error(entry, $"'{setting.Key}': {problem}")
+                : duration;
 
-        private string ReadSignal(string key)
+        private string ReadSignal(LayoutEntry entry, string? value)
         {
-            var text = ReadString(key);
+            var text = Set(entry, value);
             try
             {
                 StopSignals.Parse(text);
@@ -429,59 +310,16 @@ public static class ConfigFile
             }
             catch (UsageException e)
             {
-                throw Error($"'{key}'{e.Message["--stop-signal".Length..]}");
+                throw Error(entry, $"'{entry.Name}'{e.Message["--stop-signal".Length..]}");
             }
         }
 
-        private string ReadUrl(string key)
+        private string ReadUrl(LayoutEntry entry, string? value)
         {
-            var text = ReadString(key);
-            return ReadyUrls.TryParse(text, out _) ? text : throw Error($"'{key}': '{text}' is not an http:// or https:// URL");
+            var text = Set(entry, value);
+            return ReadyUrls.TryParse(text, out _) ? text : throw Error(entry, $"'{entry.Name}': '{text}' is not an http:// or https:// URL");
         }
 
-        private Dictionary<string, string> ReadEnv(string key)
-        {
-            if (_reader.TokenType != JsonTokenType.StartObject)
-            {
-                throw Error($"'{key}' must be an object of names and string values, like {{ \"DEBUG\": \"1\" }}");
-            }
-
-            var env = new Dictionary<string, string>(StringComparer.Ordinal);
-            while (Read() && _reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var name = _reader.GetString()!;
-                if (name.Length == 0 || name.Contains('=', StringComparison.Ordinal))
-                {
-                    throw Error($"'{key}': '{name}' is not a variable name (it must not be empty or contain '=')");
-                }
-
-                Read();
-                env[name] = _reader.TokenType == JsonTokenType.String
-                    ? _reader.GetString()!
-                    : throw Error($"'{key}.{name}' must be a string (write numbers in quotes)");
-            }
-
-            return env;
-        }
-
-        private UsageException Error(string message) => new(Place(string.Empty).Error(_path, message));
-
-        /// <summary>The line and column of the current token (its first byte), for <paramref name="name"/>.</summary>
-        private ConfigPlace Place(string name)
-        {
-            var offset = _start + (int)_reader.TokenStartIndex;
-            var line = 1;
-            var lineStart = _start;
-            for (var i = 0; i < offset && i < _bytes.Length; i++)
-            {
-                if (_bytes[i] == (byte)'\n')
-                {
-                    line++;
-                    lineStart = i + 1;
-                }
-            }
-
-            return new ConfigPlace(name, line, offset - lineStart + 1);
-        }
+        private UsageException Error(LayoutEntry entry, string message) => new(entry.ValuePlace.Error(path, message));
     }
 }

@@ -72,6 +72,15 @@ public sealed class ConfigFileTests
     [InlineData("", "line 1, column 1: not valid JSON")]
     [InlineData("{ \"port\": 1 ", "line 1, column 13: not valid JSON")]
     [InlineData("{ \"port\": 1,, }", "line 1, column 13: not valid JSON")]
+    [InlineData("{ \"port\": null }", "line 1, column 11: 'port' must be a whole number")]
+    [InlineData("{ \"verbose\": \"yes\" }", "line 1, column 14: 'verbose' must be true or false")]
+    [InlineData("{ \"watch\": [\"src\", 3] }", "line 1, column 12: 'watch' must be a string or an array of strings")]
+    [InlineData("{ \"debounce\": true }", "line 1, column 15: 'debounce' must be a duration with a unit, like \"50ms\"")]
+    [InlineData("{ \"env\": {\n  \"A\": \"1\",\n  \"B.C\": null } }", "line 3, column 10: 'env.B.C' must be a string")]
+    [InlineData("{ \"env\": [\"A=1\"] }", "line 1, column 10: 'env' must be an object of names and string values")]
+    [InlineData("{ \"services\": {\n  \"api\": \"uvicorn app:app\" } }", "line 2, column 10: service 'api' must be an object")]
+    [InlineData("{ \"services\": [\"api\"] }", "line 1, column 15: 'services' must be an object of named services")]
+    [InlineData("{ \"services\": { \"api\": { \"command\": \"sh\", \"dependsOn\": [7] } } }", "line 1, column 56: 'dependsOn' must be a service name or an array of them")]
     public void Mistakes_name_the_file_line_and_column(string json, string expected)
     {
         using var folder = new TempFolder();
@@ -79,6 +88,20 @@ public sealed class ConfigFileTests
         var error = Assert.Throws<UsageException>(() => ConfigFile.Load(path));
         Assert.StartsWith(path + ": ", error.Message);
         Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void A_byte_order_mark_comments_and_trailing_commas_are_read_and_columns_count_from_after_the_mark()
+    {
+        using var folder = new TempFolder();
+        var path = folder.File("freshserve.json");
+        File.WriteAllText(path, "// the API\n{ \"command\": \"uvicorn app:app\", /* dev */ \"port\": 8001, }", new System.Text.UTF8Encoding(true));
+        var values = ConfigFile.Load(path);
+        Assert.Equal(["uvicorn", "app:app"], values.Command);
+        Assert.Equal(8001, values.Port);
+
+        File.WriteAllText(path, "{\"port\": 0}", new System.Text.UTF8Encoding(true));
+        Assert.Equal($"{path}: line 1, column 10: 'port' must be between 1 and 65535", Assert.Throws<UsageException>(() => ConfigFile.Load(path)).Message);
     }
 
     [Fact]
