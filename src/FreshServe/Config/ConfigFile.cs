@@ -64,6 +64,7 @@ public static class ConfigFile
 
         var json = bytes.AsSpan(bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? Encoding.UTF8.Preamble.Length : 0);
         var layout = ConfigLayout.Read(path, json);
+        var reader = new ValueReader(path, layout);
         ConfigDocument document;
         try
         {
@@ -72,65 +73,14 @@ public static class ConfigFile
         catch (JsonException e)
         {
             throw layout.At(e.Path) is { } entry
-                ? new ValueReader(path, layout).WrongType(entry)
-                : new UsageException($"{path}: line {(e.LineNumber ?? 0) + 1}: {Describe(e.Message)}");
+                ? reader.WrongType(entry)
+                : new UsageException($"{path}: line {(e.LineNumber ?? 0) + 1}: {ConfigLayout.Describe(e.Message)}");
         }
 
-        var values = new ValueReader(path, layout).Read(document, service: null);
+        var values = reader.Read(document, service: null);
         ServiceChecks.Check(values);
         return values;
     }
-
-    /// <summary>
-    /// The parser's reason in words. This build trims resource strings (UseSystemResourceKeys), so the message may be
-    /// a bare key such as "ExpectedSeparatorAfterPropertyNameNotFound, ..." that is turned into lower-case words.
-    /// </summary>
-    internal static string Describe(string message)
-    {
-        var cut = message.IndexOf(" LineNumber", StringComparison.Ordinal);
-        var head = (cut > 0 ? message[..cut] : message).Trim();
-        var keyEnd = head.IndexOfAny([',', ' ']);
-        var key = keyEnd > 0 ? head[..keyEnd] : head;
-        if (FriendlyReasons.TryGetValue(key, out var friendly))
-        {
-            return friendly;
-        }
-
-        if (head.Contains(' ', StringComparison.Ordinal) && keyEnd > 0 && head[keyEnd] == ' ')
-        {
-            return head.TrimEnd('.');
-        }
-
-        head = key;
-        var words = new StringBuilder();
-        foreach (var c in head)
-        {
-            if (char.IsUpper(c) && words.Length > 0)
-            {
-                words.Append(' ');
-            }
-
-            words.Append(char.ToLowerInvariant(c));
-        }
-
-        return words.ToString();
-    }
-
-    private static readonly Dictionary<string, string> FriendlyReasons = new(StringComparer.Ordinal)
-    {
-        ["FoundInvalidCharacter"] = "unexpected character (a missing comma between entries?)",
-        ["ExpectedStartOfPropertyNotFound"] = "expected a key in double quotes (a trailing or doubled comma, or an unquoted key?)",
-        ["ExpectedStartOfPropertyOrValueNotFound"] = "expected a key or a value",
-        ["ExpectedStartOfValueNotFound"] = "expected a value",
-        ["ExpectedSeparatorAfterPropertyNameNotFound"] = "expected ':' after the key",
-        ["ExpectedEndOfDigitNotFound"] = "a number is cut short (is the file complete?)",
-        ["ExpectedEndAfterSingleJson"] = "more content after the closing '}'",
-        ["EndOfStringNotFound"] = "a string is not closed with '\"'",
-        ["ZeroDepthAtEnd"] = "the file ends before the closing '}'",
-        ["ExpectedJsonTokens"] = "the file is empty",
-        ["MismatchedObjectArray"] = "a ']' or '}' does not match its opening bracket",
-        ["InvalidCharacterWithinString"] = "a control character inside a string (write newlines as \\n)",
-    };
 
     /// <summary>The values' meaning: each key's value checked and converted in the file's order, the first mistake reported where it was written.</summary>
     private sealed class ValueReader(string path, ConfigLayout layout)
@@ -138,49 +88,48 @@ public static class ConfigFile
         private static readonly Dictionary<string, Type> Types =
             ConfigJson.Default.ConfigDocument.Properties.ToDictionary(p => p.Name, p => p.PropertyType, StringComparer.Ordinal);
 
-        public ConfigValues Read(ConfigDocument document, string? service)
+        public ConfigValues Read(ConfigDocument file, string? service)
         {
             var values = new ConfigValues { Path = path };
             var places = new Dictionary<string, ConfigPlace>(StringComparer.Ordinal);
             foreach (var entry in layout.KeysOf(service))
             {
                 places[entry.Name] = entry.NamePlace;
-                var d = document;
                 values = entry.Name switch
                 {
                     "$schema" => values,
-                    "command" => values with { Command = ReadCommand(entry, d.Command) },
-                    "watch" => values with { Watch = Set(entry, d.Watch).Items },
-                    "port" => values with { Port = ReadInt(entry, d.Port, 1, 65535) },
-                    "debounce" => values with { Debounce = ReadDuration(entry, d.Debounce, DurationSetting.Debounce) },
-                    "stopSignal" => values with { StopSignal = ReadSignal(entry, d.StopSignal) },
-                    "stopTimeout" => values with { StopTimeout = ReadDuration(entry, d.StopTimeout, DurationSetting.StopTimeout) },
-                    "portTimeout" => values with { PortTimeout = ReadDuration(entry, d.PortTimeout, DurationSetting.PortTimeout) },
-                    "readyUrl" => values with { ReadyUrl = ReadUrl(entry, d.ReadyUrl) },
-                    "readyTimeout" => values with { ReadyTimeout = ReadDuration(entry, d.ReadyTimeout, DurationSetting.ReadyTimeout) },
-                    "env" => values with { Env = ReadEnv(entry, d.Env) },
-                    "verbose" => values with { Verbose = Set(entry, d.Verbose) },
-                    "quiet" => values with { Quiet = Set(entry, d.Quiet) },
-                    "restartOnCrash" => values with { RestartOnCrash = Set(entry, d.RestartOnCrash) },
-                    "stopBeforeStart" => values with { StopBeforeStart = Set(entry, d.StopBeforeStart) },
-                    "noInput" => values with { NoInput = Set(entry, d.NoInput) },
-                    "cleanBytecode" => values with { CleanBytecode = Set(entry, d.CleanBytecode) },
-                    "preset" => values with { Preset = ReadPreset(entry, d.Preset) },
-                    "include" => values with { Include = ReadGlobs(entry, d.Include) },
-                    "only" => values with { Only = ReadGlobs(entry, d.Only) },
-                    "exclude" => values with { Exclude = ReadGlobs(entry, d.Exclude) },
-                    "noDefaultIgnore" => values with { NoDefaultIgnore = Set(entry, d.NoDefaultIgnore) },
-                    "noGitignore" => values with { NoGitignore = Set(entry, d.NoGitignore) },
-                    "poll" => values with { Poll = Set(entry, d.Poll) },
-                    "pollInterval" => values with { PollInterval = ReadDuration(entry, d.PollInterval, DurationSetting.PollInterval) },
-                    "replace" => values with { Replace = Set(entry, d.Replace) },
-                    "proxy" => values with { Proxy = ReadInt(entry, d.Proxy, 1, 65535) },
-                    "proxyHost" => values with { ProxyHost = ReadProxyHost(entry, d.ProxyHost) },
-                    "keepCacheHeaders" => values with { KeepCacheHeaders = Set(entry, d.KeepCacheHeaders) },
-                    "noLiveReload" => values with { NoLiveReload = Set(entry, d.NoLiveReload) },
-                    "cwd" => values with { Cwd = ReadFolder(entry, d.Cwd) },
-                    "dependsOn" => values with { DependsOn = ReadDependsOn(entry, d.DependsOn, places) },
-                    "services" => values with { Services = ReadServices(entry, d.Services) },
+                    "command" => values with { Command = ReadCommand(entry, file.Command) },
+                    "watch" => values with { Watch = Set(entry, file.Watch).Items },
+                    "port" => values with { Port = ReadInt(entry, file.Port, 1, 65535) },
+                    "debounce" => values with { Debounce = ReadDuration(entry, file.Debounce, DurationSetting.Debounce) },
+                    "stopSignal" => values with { StopSignal = ReadSignal(entry, file.StopSignal) },
+                    "stopTimeout" => values with { StopTimeout = ReadDuration(entry, file.StopTimeout, DurationSetting.StopTimeout) },
+                    "portTimeout" => values with { PortTimeout = ReadDuration(entry, file.PortTimeout, DurationSetting.PortTimeout) },
+                    "readyUrl" => values with { ReadyUrl = ReadUrl(entry, file.ReadyUrl) },
+                    "readyTimeout" => values with { ReadyTimeout = ReadDuration(entry, file.ReadyTimeout, DurationSetting.ReadyTimeout) },
+                    "env" => values with { Env = ReadEnv(entry, file.Env) },
+                    "verbose" => values with { Verbose = Set(entry, file.Verbose) },
+                    "quiet" => values with { Quiet = Set(entry, file.Quiet) },
+                    "restartOnCrash" => values with { RestartOnCrash = Set(entry, file.RestartOnCrash) },
+                    "stopBeforeStart" => values with { StopBeforeStart = Set(entry, file.StopBeforeStart) },
+                    "noInput" => values with { NoInput = Set(entry, file.NoInput) },
+                    "cleanBytecode" => values with { CleanBytecode = Set(entry, file.CleanBytecode) },
+                    "preset" => values with { Preset = ReadPreset(entry, file.Preset) },
+                    "include" => values with { Include = ReadGlobs(entry, file.Include) },
+                    "only" => values with { Only = ReadGlobs(entry, file.Only) },
+                    "exclude" => values with { Exclude = ReadGlobs(entry, file.Exclude) },
+                    "noDefaultIgnore" => values with { NoDefaultIgnore = Set(entry, file.NoDefaultIgnore) },
+                    "noGitignore" => values with { NoGitignore = Set(entry, file.NoGitignore) },
+                    "poll" => values with { Poll = Set(entry, file.Poll) },
+                    "pollInterval" => values with { PollInterval = ReadDuration(entry, file.PollInterval, DurationSetting.PollInterval) },
+                    "replace" => values with { Replace = Set(entry, file.Replace) },
+                    "proxy" => values with { Proxy = ReadInt(entry, file.Proxy, 1, 65535) },
+                    "proxyHost" => values with { ProxyHost = ReadProxyHost(entry, file.ProxyHost) },
+                    "keepCacheHeaders" => values with { KeepCacheHeaders = Set(entry, file.KeepCacheHeaders) },
+                    "noLiveReload" => values with { NoLiveReload = Set(entry, file.NoLiveReload) },
+                    "cwd" => values with { Cwd = ReadFolder(entry, file.Cwd) },
+                    "dependsOn" => values with { DependsOn = ReadDependsOn(entry, file.DependsOn, places) },
+                    "services" => values with { Services = ReadServices(entry, file.Services) },
                     _ => throw new InvalidOperationException(entry.Name),
                 };
             }
@@ -193,7 +142,6 @@ public static class ConfigFile
         {
             LayoutRole.Service => $"service '{entry.Name}' must be an object, like {{ \"command\": \"uvicorn app:app\" }}",
             LayoutRole.EnvVariable => $"'env.{entry.Name}' must be a string (write numbers in quotes)",
-            LayoutRole.Dependency => "'dependsOn' must be a service name or an array of them",
             _ => $"'{entry.Name}' {MustBe(entry.Name)}",
         });
 

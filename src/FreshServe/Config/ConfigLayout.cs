@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using FreshServe.Cli;
 using FreshServe.Common;
@@ -36,12 +37,15 @@ internal sealed class ConfigLayout
     public IEnumerable<LayoutEntry> KeysOf(string? service) =>
         Entries.Where(e => e.Role == LayoutRole.Key && e.Service == service);
 
-    /// <summary>The entry a deserializer's error <paramref name="path"/> points at (or the closest one that holds it).</summary>
+    /// <summary>
+    /// The key, service or variable a deserializer's error <paramref name="path"/> points at (or the closest one that
+    /// holds it). A name in dependsOn is never one: its converter fails for dependsOn as a whole.
+    /// </summary>
     public LayoutEntry? At(string? path)
     {
         for (var candidate = path; !string.IsNullOrEmpty(candidate); candidate = Parent(candidate))
         {
-            if (Entries.LastOrDefault(e => e.Path == candidate) is { } entry)
+            if (Entries.FirstOrDefault(e => e.Path == candidate && e.Role != LayoutRole.Dependency) is { } entry)
             {
                 return entry;
             }
@@ -61,9 +65,60 @@ internal sealed class ConfigLayout
         {
             var line = (e.LineNumber ?? 0) + 1;
             var column = (e.BytePositionInLine ?? 0) + 1;
-            throw new UsageException($"{path}: line {line}, column {column}: not valid JSON: {ConfigFile.Describe(e.Message)}");
+            throw new UsageException($"{path}: line {line}, column {column}: not valid JSON: {Describe(e.Message)}");
         }
     }
+
+    /// <summary>
+    /// The JSON reader's reason in words. This build trims resource strings (UseSystemResourceKeys), so the message may be
+    /// a bare key such as "ExpectedSeparatorAfterPropertyNameNotFound, ..." that is turned into lower-case words.
+    /// </summary>
+    internal static string Describe(string message)
+    {
+        var cut = message.IndexOf(" LineNumber", StringComparison.Ordinal);
+        var head = (cut > 0 ? message[..cut] : message).Trim();
+        var keyEnd = head.IndexOfAny([',', ' ']);
+        var key = keyEnd > 0 ? head[..keyEnd] : head;
+        if (FriendlyReasons.TryGetValue(key, out var friendly))
+        {
+            return friendly;
+        }
+
+        if (head.Contains(' ', StringComparison.Ordinal) && keyEnd > 0 && head[keyEnd] == ' ')
+        {
+            return head.TrimEnd('.');
+        }
+
+        head = key;
+        var words = new StringBuilder();
+        foreach (var c in head)
+        {
+            if (char.IsUpper(c) && words.Length > 0)
+            {
+                words.Append(' ');
+            }
+
+            words.Append(char.ToLowerInvariant(c));
+        }
+
+        return words.ToString();
+    }
+
+    private static readonly Dictionary<string, string> FriendlyReasons = new(StringComparer.Ordinal)
+    {
+        ["FoundInvalidCharacter"] = "unexpected character (a missing comma between entries?)",
+        ["ExpectedStartOfPropertyNotFound"] = "expected a key in double quotes (a trailing or doubled comma, or an unquoted key?)",
+        ["ExpectedStartOfPropertyOrValueNotFound"] = "expected a key or a value",
+        ["ExpectedStartOfValueNotFound"] = "expected a value",
+        ["ExpectedSeparatorAfterPropertyNameNotFound"] = "expected ':' after the key",
+        ["ExpectedEndOfDigitNotFound"] = "a number is cut short (is the file complete?)",
+        ["ExpectedEndAfterSingleJson"] = "more content after the closing '}'",
+        ["EndOfStringNotFound"] = "a string is not closed with '\"'",
+        ["ZeroDepthAtEnd"] = "the file ends before the closing '}'",
+        ["ExpectedJsonTokens"] = "the file is empty",
+        ["MismatchedObjectArray"] = "a ']' or '}' does not match its opening bracket",
+        ["InvalidCharacterWithinString"] = "a control character inside a string (write newlines as \\n)",
+    };
 
     /// <summary>System.Text.Json's path to <paramref name="name"/> under <paramref name="parent"/>: <c>.name</c>, or <c>['name']</c> for a name with a special character.</summary>
     internal static string Child(string parent, string name) =>
@@ -206,12 +261,18 @@ internal sealed class ConfigLayout
 
         private void ScanEnv(string? service, string envPath)
         {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             while (_reader.Read() && _reader.TokenType == JsonTokenType.PropertyName)
             {
                 var name = _reader.GetString()!;
                 if (name.Length == 0 || name.Contains('=', StringComparison.Ordinal))
                 {
                     throw Error($"'env': '{name}' is not a variable name (it must not be empty or contain '=')");
+                }
+
+                if (!seen.Add(name))
+                {
+                    throw Error($"'env.{name}' is set twice");
                 }
 
                 var namePlace = Place($"env.{name}");

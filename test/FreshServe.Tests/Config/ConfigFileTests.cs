@@ -68,6 +68,7 @@ public sealed class ConfigFileTests
     [InlineData("{\"env\": {\"A\": 1}}", "'env.A' must be a string")]
     [InlineData("{\"command\": []}", "'command' is empty")]
     [InlineData("{\"port\": 1, \"port\": 2}", "'port' is set twice")]
+    [InlineData("{\"env\": {\"A\": \"1\", \"A\": 2}}", "line 1, column 20: 'env.A' is set twice")]
     [InlineData("[1, 2]", "line 1, column 1: the file must hold one JSON object")]
     [InlineData("", "line 1, column 1: not valid JSON")]
     [InlineData("{ \"port\": 1 ", "line 1, column 13: not valid JSON")]
